@@ -1,0 +1,1 @@
+//! The libvirt engine (placeholder, replaced by the real implementation).

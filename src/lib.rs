@@ -1,0 +1,12 @@
+//! nodeconsole: a terminal console for the physical nodes of a private cloud.
+//!
+//! The binary (`src/main.rs`) is a thin edge; everything testable lives in this
+//! library so that integration tests and benchmarks reach the same code.
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod job;
+pub mod probe;
+pub mod secret;
+pub mod ui;

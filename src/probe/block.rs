@@ -1,0 +1,1 @@
+//! block collector (to be implemented)

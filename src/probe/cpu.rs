@@ -1,0 +1,1 @@
+//! cpu collector (to be implemented)

@@ -1,0 +1,1 @@
+//! disk collector (to be implemented)

@@ -1,0 +1,1 @@
+//! iscsi collector (to be implemented)

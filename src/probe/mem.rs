@@ -1,0 +1,1 @@
+//! mem collector (to be implemented)

@@ -1,0 +1,1 @@
+//! nic collector (to be implemented)

@@ -1,0 +1,1 @@
+//! runner collector (to be implemented)

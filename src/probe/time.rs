@@ -1,0 +1,1 @@
+//! time collector (to be implemented)
