@@ -9,4 +9,7 @@ pub mod engine;
 pub mod job;
 pub mod probe;
 pub mod secret;
+pub mod terminal;
+#[doc(hidden)]
+pub mod testdata;
 pub mod ui;

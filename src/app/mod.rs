@@ -1,1 +1,14 @@
-//! app
+//! The application: state machine, actions, key bindings, and the event
+//! loop that ties collectors, input and drawing together.
+
+pub mod action;
+pub mod feed;
+pub mod keys;
+pub mod run;
+pub mod state;
+pub mod update;
+
+pub use action::Action;
+pub use feed::{Feed, FeedState};
+pub use state::{App, LowerTable, Screen, Settings};
+pub use update::{Update, UpdateData};

@@ -1,1 +1,225 @@
-//! ui
+//! Pure rendering: `render(frame, app)` draws the whole screen from the app
+//! state and nothing else, so every screen can be snapshot-tested with a
+//! `TestBackend` and injected data.
+//!
+//! Main screen layout (management role, 80x24):
+//! ```text
+//! +--------------------------------------------------------------+ header
+//! | NODE INFO                    | TIME INFO                     |
+//! | NIC INFO (full width, grows with the number of NICs)         |
+//! | DISK INFO            | HOST INFO     | VM INFO               |
+//! | CPU USAGE                    | MEM USAGE                     |
+//! +--------------------------------------------------------------+ footer
+//! ```
+//! Compute and storage roles put DISK | HOST | CPU | MEM in one row and give
+//! the rest of the height to the scrollable VM table (storage: Tab switches
+//! it to block devices and iSCSI sessions).
+
+pub mod format;
+pub mod panels;
+pub mod theme;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::keys;
+use crate::app::{App, LowerTable};
+use crate::config::Role;
+
+/// The size the console is designed for; smaller still works, with a note.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Draws the whole screen.
+pub fn render(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if area.height < 3 {
+        render_header(f, Rect { height: 1, ..area }, app);
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(f, header, app);
+    render_main(f, body, app);
+    render_footer(f, footer, app);
+}
+
+fn render_header(f: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.settings.theme;
+    let s = &app.settings;
+    let small = f.area().width < MIN_WIDTH || f.area().height < MIN_HEIGHT;
+    let left = format!(
+        " nodeconsole | {} | {} node | {}",
+        s.hostname,
+        s.role.as_str(),
+        s.engine_display
+    );
+    let right = if small {
+        format!(
+            "terminal too small: {}x{} (need {}x{}) ",
+            f.area().width,
+            f.area().height,
+            MIN_WIDTH,
+            MIN_HEIGHT
+        )
+    } else if s.demo {
+        match &s.demo_note {
+            Some(n) => format!("DEMO - {n} "),
+            None => "DEMO ".into(),
+        }
+    } else {
+        String::new()
+    };
+    let w = area.width as usize;
+    let (left, right) = if small {
+        (String::new(), format::fit(&right, w))
+    } else {
+        let r = format::fit(&right, w);
+        let l = format::fit(&left, w.saturating_sub(r.chars().count()));
+        (l, r)
+    };
+    let gap = w.saturating_sub(left.chars().count() + right.chars().count());
+    let right_style = if small || s.demo {
+        theme.bar().patch(theme.warn())
+    } else {
+        theme.bar()
+    };
+    let line = Line::from(vec![
+        Span::styled(left, theme.bar()),
+        Span::styled(" ".repeat(gap), theme.bar()),
+        Span::styled(right, right_style),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn render_footer(f: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.settings.theme;
+    let mut spans = Vec::new();
+    for (k, label) in keys::hints(&app.bindings()) {
+        spans.push(Span::styled(format!(" {k} "), theme.key()));
+        spans.push(Span::styled(format!(" {label}  "), theme.bar()));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::styled(
+        " ".repeat((area.width as usize).saturating_sub(used)),
+        theme.bar(),
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn nic_rows(app: &App) -> u16 {
+    app.nics.value.as_ref().map_or(1, |n| n.nics.len().max(1)) as u16
+}
+
+fn render_main(f: &mut Frame, area: Rect, app: &App) {
+    if app.settings.role == Role::Management {
+        render_management(f, area, app)
+    } else {
+        render_node(f, area, app)
+    }
+}
+
+fn render_management(f: &mut Frame, area: Rect, app: &App) {
+    let h = area.height;
+    let top = 8u16;
+    let mid = 5u16;
+    let spare = h.saturating_sub(top + mid + 3);
+    let nic = (nic_rows(app) + 3).clamp(4, spare.max(4));
+    let [r_top, r_nic, r_mid, r_use] = Layout::vertical([
+        Constraint::Length(top),
+        Constraint::Length(nic),
+        Constraint::Length(mid),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let [node, time] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
+    panels::node::render(f, node, app);
+    panels::time::render(f, time, app);
+    panels::nic::render(f, r_nic, app);
+    let [disk, hosts, vms] = Layout::horizontal([
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(r_mid);
+    panels::disk::render(f, disk, app);
+    panels::hosts::render(f, hosts, app);
+    panels::vms::render_counts(f, vms, app);
+    let [cpu, mem] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_use);
+    panels::usage::render_cpu(f, cpu, app);
+    panels::usage::render_mem(f, mem, app);
+}
+
+/// DISK | HOST | CPU | MEM; CPU and MEM share a panel when narrow.
+fn panels_mid_node(f: &mut Frame, area: Rect, app: &App) {
+    if area.width >= 110 {
+        let [disk, hosts, cpu, mem] = Layout::horizontal([
+            Constraint::Fill(2),
+            Constraint::Length(16),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        panels::disk::render(f, disk, app);
+        panels::hosts::render(f, hosts, app);
+        panels::usage::render_cpu(f, cpu, app);
+        panels::usage::render_mem(f, mem, app);
+    } else {
+        let [disk, hosts, usage] = Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Length(16),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        panels::disk::render(f, disk, app);
+        panels::hosts::render(f, hosts, app);
+        panels::usage::render_combined(f, usage, app);
+    }
+}
+
+fn render_node(f: &mut Frame, area: Rect, app: &App) {
+    let h = area.height;
+    let top = if h >= 30 { 7u16 } else { 6 };
+    let mid = 5u16;
+    // The NIC panel gets what it needs, up to a third of what the VM table
+    // would otherwise have.
+    let spare = h.saturating_sub(top + mid);
+    let nic = (nic_rows(app) + 3).clamp(4, (spare / 2).max(4));
+    let [r_top, r_nic, r_mid, r_table] = Layout::vertical([
+        Constraint::Length(top),
+        Constraint::Length(nic),
+        Constraint::Length(mid),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let [node, time] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
+    panels::node::render(f, node, app);
+    panels::time::render(f, time, app);
+    panels::nic::render(f, r_nic, app);
+    panels_mid_node(f, r_mid, app);
+    let tabs = if app.settings.role == Role::Storage {
+        match app.lower {
+            LowerTable::Vms => "[VMs] Block iSCSI |",
+            LowerTable::Block => "VMs [Block] iSCSI |",
+            LowerTable::Iscsi => "VMs Block [iSCSI] |",
+        }
+    } else {
+        ""
+    };
+    match (app.settings.role, app.lower) {
+        (Role::Storage, LowerTable::Block) => panels::block::render(f, r_table, app, tabs),
+        (Role::Storage, LowerTable::Iscsi) => panels::iscsi::render(f, r_table, app, tabs),
+        _ => panels::vms::render_table(f, r_table, app, tabs),
+    }
+}

@@ -1,0 +1,27 @@
+//! Messages from collectors and jobs to the app: whole snapshots, never
+//! partial state, so applying one is a plain replace.
+
+use crate::engine::{HostSummary, NodeStatus, VmReport};
+use crate::probe::{BlockDevice, CpuInfo, DiskEntry, IscsiSession, MemInfo, NicInfo, TimeInfo};
+use std::time::SystemTime;
+
+/// A collected snapshot and when it was taken.
+#[derive(Debug)]
+pub struct Update {
+    pub at: SystemTime,
+    pub data: UpdateData,
+}
+
+#[derive(Debug)]
+pub enum UpdateData {
+    Time(Result<TimeInfo, String>),
+    Disks(Result<Vec<DiskEntry>, String>),
+    Nics(Result<NicInfo, String>),
+    Cpu(Result<CpuInfo, String>),
+    Mem(Result<MemInfo, String>),
+    Block(Result<Vec<BlockDevice>, String>),
+    Iscsi(Result<Vec<IscsiSession>, String>),
+    Node(Result<NodeStatus, String>),
+    Hosts(Result<HostSummary, String>),
+    Vms(Result<VmReport, String>),
+}

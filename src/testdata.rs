@@ -1,0 +1,242 @@
+//! Deterministic sample state for render snapshot tests and benchmarks
+//! (shared so the two cannot drift apart). Not used by the product.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, SystemTime};
+
+use crate::app::{App, Feed, Settings, Update, UpdateData};
+use crate::config::Role;
+use crate::engine::{HostSummary, NodeStatus, VmReport, VmRow, VmState};
+use crate::probe::{
+    BlockDevice, CpuInfo, DiskEntry, DiskUsage, IscsiSession, MemInfo, Nic, NicInfo, NicKind,
+    TimeInfo,
+};
+use crate::ui::theme::Theme;
+
+/// 2026-11-22 10:30:00 UTC.
+pub fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_343_400)
+}
+
+pub fn settings(role: Role, theme: Theme) -> Settings {
+    Settings {
+        role,
+        engine_name: "libvirt",
+        engine_display: "libvirt",
+        hostname: "node-a01".into(),
+        demo: false,
+        demo_note: None,
+        theme,
+    }
+}
+
+fn nic(name: &str, kind: NicKind, up: bool, mac: &str, v4: Option<(&str, u8)>) -> Nic {
+    Nic {
+        index: 0,
+        name: name.into(),
+        kind,
+        up,
+        operstate: if up { "up".into() } else { "down".into() },
+        mac: Some(mac.into()),
+        mtu: 1500,
+        ipv4: v4
+            .map(|(a, p)| vec![(a.parse::<Ipv4Addr>().unwrap(), p)])
+            .unwrap_or_default(),
+        ipv6: vec![],
+        master: None,
+        speed_mbps: Some(10000),
+        driver: Some("ixgbe".into()),
+        is_mn: false,
+        default_route: false,
+    }
+}
+
+pub fn nics() -> NicInfo {
+    let mut eth0 = nic(
+        "eth0",
+        NicKind::Physical,
+        true,
+        "52:54:00:a1:00:01",
+        Some(("192.168.10.23", 24)),
+    );
+    eth0.is_mn = true;
+    eth0.default_route = true;
+    let mut eth1 = nic("eth1", NicKind::Physical, true, "52:54:00:a1:00:02", None);
+    eth1.master = Some("bond0".into());
+    let mut eth2 = nic("eth2", NicKind::Physical, true, "52:54:00:a1:00:03", None);
+    eth2.master = Some("bond0".into());
+    let eth3 = nic("eth3", NicKind::Physical, false, "52:54:00:a1:00:04", None);
+    let bond0 = nic(
+        "bond0",
+        NicKind::Bond,
+        true,
+        "52:54:00:a1:00:02",
+        Some(("10.20.0.23", 16)),
+    );
+    NicInfo {
+        nics: vec![eth0, eth1, eth2, eth3, bond0],
+    }
+}
+
+pub fn vm_rows(n: usize) -> Vec<VmRow> {
+    let names = [
+        "web-01",
+        "web-02",
+        "db-primary",
+        "db-replica",
+        "cache-01",
+        "build-runner",
+        "monitoring",
+        "ldap",
+        "mail-relay",
+        "backup-proxy",
+        "k8s-master",
+        "k8s-worker-1",
+        "k8s-worker-2",
+        "win2019-jump",
+    ];
+    let states = [
+        VmState::Running,
+        VmState::Running,
+        VmState::Running,
+        VmState::Paused,
+        VmState::Stopped,
+        VmState::Running,
+        VmState::Stopped,
+    ];
+    (0..n)
+        .map(|i| VmRow {
+            uuid: format!("6695eb01-f6a4-8304-79aa-{:012x}", 0x97f2_0000 + i),
+            name: if i < names.len() {
+                names[i].to_string()
+            } else {
+                format!("vm-{i:05}")
+            },
+            vcpus: [1, 2, 4, 8][i % 4],
+            memory_kib: [1, 2, 4, 16][i % 4] * 1024 * 1024,
+            state: states[i % states.len()],
+        })
+        .collect()
+}
+
+/// An app with every panel filled, as a real node would show it.
+pub fn app(role: Role, theme: Theme, vms: usize) -> App {
+    let now = now();
+    let mut a = App::new(settings(role, theme), now);
+    a.utc_offset_s = 8 * 3600;
+    let at = now;
+    let up = |data| Update { at, data };
+    a.apply(up(UpdateData::Time(Ok(TimeInfo {
+        boot: now - Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6),
+        uptime: Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6),
+        load: [0.42, 0.35, 0.30],
+    }))));
+    let gib = 1024 * 1024 * 1024u64;
+    a.apply(up(UpdateData::Disks(Ok(vec![
+        DiskEntry {
+            path: "/".into(),
+            usage: Ok(DiskUsage {
+                total_bytes: 50 * gib,
+                free_bytes: 31 * gib,
+            }),
+        },
+        DiskEntry {
+            path: "/var/log".into(),
+            usage: Ok(DiskUsage {
+                total_bytes: 20 * gib,
+                free_bytes: 2 * gib,
+            }),
+        },
+        DiskEntry {
+            path: "/var/lib/libvirt".into(),
+            usage: Ok(DiskUsage {
+                total_bytes: 2000 * gib,
+                free_bytes: 1200 * gib,
+            }),
+        },
+    ]))));
+    a.apply(up(UpdateData::Nics(Ok(nics()))));
+    for i in 0..60u32 {
+        a.apply(up(UpdateData::Cpu(Ok(CpuInfo {
+            usage_pct: ((i * 37) % 100) as f32 * 0.5,
+            cores: 16,
+        }))));
+        a.apply(up(UpdateData::Mem(Ok(MemInfo {
+            total_kib: 64 * 1024 * 1024,
+            available_kib: (40 - (i % 10) as u64) * 1024 * 1024,
+            swap_total_kib: 8 * 1024 * 1024,
+            swap_free_kib: 8 * 1024 * 1024,
+        }))));
+    }
+    a.apply(up(UpdateData::Cpu(Ok(CpuInfo {
+        usage_pct: 23.4,
+        cores: 16,
+    }))));
+    a.apply(up(UpdateData::Node(Ok(NodeStatus {
+        service_name: "libvirtd".into(),
+        service_running: true,
+        ui_running: None,
+        version: "libvirt 9.0.0".into(),
+        ui_url: None,
+        license: None,
+        extra: vec![
+            ("Hypervisor".into(), "QEMU 7.2.0".into()),
+            ("URI".into(), "qemu:///system".into()),
+        ],
+    }))));
+    a.apply(up(UpdateData::Hosts(Ok(HostSummary {
+        total: 1,
+        enabled: 1,
+        connected: 1,
+    }))));
+    let mut report = VmReport::from_rows(vm_rows(vms));
+    if role == Role::Management {
+        report.list.clear();
+    }
+    a.apply(up(UpdateData::Vms(Ok(report))));
+    a.apply(up(UpdateData::Block(Ok(vec![
+        BlockDevice {
+            name: "sda".into(),
+            wwid: "naa.600508b1001c4d8a".into(),
+            vendor: "HPE".into(),
+            model: "LOGICAL VOLUME".into(),
+            hctl: "0:1:0:0".into(),
+            dev_type: "disk".into(),
+            size_bytes: 480 * gib,
+            transport: "sas".into(),
+        },
+        BlockDevice {
+            name: "sdb".into(),
+            wwid: "naa.6001405a3b5e2c1f".into(),
+            vendor: "LIO-ORG".into(),
+            model: "shared-lun0".into(),
+            hctl: "3:0:0:0".into(),
+            dev_type: "disk".into(),
+            size_bytes: 2048 * gib,
+            transport: "iscsi".into(),
+        },
+    ]))));
+    a.apply(up(UpdateData::Iscsi(Ok(vec![IscsiSession {
+        id: "1".into(),
+        target: "iqn.2003-01.org.linux-iscsi.stor1:lun0".into(),
+        portal: "10.20.0.50:3260".into(),
+        state: "LOGGED_IN".into(),
+    }]))));
+    a.dirty = true;
+    a
+}
+
+/// An app on which every source has failed, one never answered.
+pub fn app_failing(role: Role, theme: Theme) -> App {
+    let mut a = app(role, theme, 14);
+    a.node = Feed::failed("libvirt unreachable: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    a.hosts = Feed::failed("libvirt unreachable");
+    a.vms = Feed::failed("libvirt unreachable");
+    a.apply(Update {
+        at: now() + Duration::from_secs(130),
+        data: UpdateData::Nics(Err("netlink timed out after 2s".into())),
+    });
+    a.now = now() + Duration::from_secs(130);
+    a.disks = Feed::default();
+    a
+}

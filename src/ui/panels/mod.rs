@@ -1,0 +1,67 @@
+//! One pure render function per main-screen panel. Each takes the frame,
+//! its area and the app state, and draws a bordered panel; none does I/O.
+
+pub mod block;
+pub mod disk;
+pub mod hosts;
+pub mod iscsi;
+pub mod nic;
+pub mod node;
+pub mod time;
+pub mod usage;
+pub mod vms;
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+use std::time::SystemTime;
+
+use super::format;
+use super::theme::Theme;
+use crate::app::{Feed, FeedState};
+
+/// The panel's title, with a staleness note when the source is failing.
+pub fn title<T>(name: &str, feed: &Feed<T>, now: SystemTime) -> String {
+    match feed.state(now) {
+        FeedState::Stale(age) => format!(" {name} (stale {}) ", format::age(age)),
+        FeedState::Unavailable => format!(" {name} (unavailable) "),
+        _ => format!(" {name} "),
+    }
+}
+
+/// Draws the body of a panel whose feed has no value: "waiting" or the
+/// error. Returns the value when there is one.
+pub fn value_or_status<'a, T>(
+    f: &mut Frame,
+    inner: Rect,
+    feed: &'a Feed<T>,
+    theme: &Theme,
+) -> Option<&'a T> {
+    if let Some(v) = &feed.value {
+        return Some(v);
+    }
+    let line = match &feed.error {
+        Some(e) => Line::from(vec![
+            Span::styled("unavailable: ", theme.bad()),
+            Span::raw(e.clone()),
+        ]),
+        None => Line::styled("waiting for data...", theme.dim()),
+    };
+    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), inner);
+    None
+}
+
+/// Draws the panel frame and returns the inner area.
+pub fn frame(f: &mut Frame, area: Rect, block: Block) -> Rect {
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
+/// `label  value` with the label padded to `w` columns.
+pub fn kv<'a>(theme: &Theme, label: &str, w: usize, value: Vec<Span<'a>>) -> Line<'a> {
+    let mut spans = vec![Span::styled(format::pad(label, w), theme.label())];
+    spans.extend(value);
+    Line::from(spans)
+}

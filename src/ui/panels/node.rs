@@ -1,0 +1,70 @@
+//! NODE INFO: is the cloud service up, UI, version, URL, licence, plus the
+//! node's own name and role.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::{frame, kv, title, value_or_status};
+use crate::app::App;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.settings.theme;
+    let block = theme.panel(title("NODE INFO", &app.node, app.now));
+    let inner = frame(f, area, block);
+    let w = 11;
+    let mut lines = vec![kv(
+        theme,
+        "Node",
+        w,
+        vec![Span::raw(format!(
+            "{} ({})",
+            app.settings.hostname,
+            app.settings.role.as_str()
+        ))],
+    )];
+    let Some(st) = &app.node.value else {
+        f.render_widget(Paragraph::new(lines), inner);
+        let rest = Rect {
+            y: inner.y.saturating_add(1),
+            height: inner.height.saturating_sub(1),
+            ..inner
+        };
+        value_or_status(f, rest, &app.node, theme);
+        return;
+    };
+    let running = |up: bool| {
+        if up {
+            Span::styled("Running", theme.good())
+        } else {
+            Span::styled("Stopped", theme.bad())
+        }
+    };
+    lines.push(kv(
+        theme,
+        "Service",
+        w,
+        vec![
+            running(st.service_running),
+            Span::styled(format!(" ({})", st.service_name), theme.dim()),
+        ],
+    ));
+    if let Some(ui) = st.ui_running {
+        lines.push(kv(theme, "Web UI", w, vec![running(ui)]));
+    }
+    lines.push(kv(theme, "Version", w, vec![Span::raw(st.version.clone())]));
+    if let Some(url) = &st.ui_url {
+        lines.push(kv(theme, "UI URL", w, vec![Span::raw(url.clone())]));
+    }
+    if let Some(l) = &st.license {
+        lines.push(kv(theme, "License", w, vec![Span::raw(l.clone())]));
+    }
+    for (k, v) in &st.extra {
+        lines.push(kv(theme, k, w, vec![Span::raw(v.clone())]));
+    }
+    if let Some(e) = &app.node.error {
+        lines.push(Line::styled(format!("error: {e}"), theme.bad()));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
