@@ -3,10 +3,12 @@
 //! The binary (`src/main.rs`) is a thin edge; everything testable lives in this
 //! library so that integration tests and benchmarks reach the same code.
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod job;
+pub mod logging;
 pub mod probe;
 pub mod secret;
 pub mod terminal;

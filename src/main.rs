@@ -1,1 +1,150 @@
-fn main() {}
+//! `nodeconsole`: the edge of the program — command line, configuration,
+//! logging, terminal set-up — around the library's event loop.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use crossterm::event::EventStream;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+use nodeconsole::app::{self, App, Settings};
+use nodeconsole::cli::Cli;
+use nodeconsole::config::{Config, EngineKind};
+use nodeconsole::engine::{self, Engine};
+use nodeconsole::ui::theme::Theme;
+use nodeconsole::{assets, logging, terminal};
+
+/// The demo's libvirt test-driver fixture, under assets/.
+const DEMO_FIXTURE: &str = "demo-node.xml";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut cfg = match cli.config_path() {
+        Some(p) => match Config::load(&p) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("nodeconsole: configuration error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Config::default(),
+    };
+    cli.apply(&mut cfg);
+    if let Err(e) = check_overrides(&cfg) {
+        eprintln!("nodeconsole: {e}");
+        return ExitCode::from(2);
+    }
+    if cli.demo && cli.libvirt_uri.is_none() {
+        match assets::find(DEMO_FIXTURE) {
+            Some(p) => cfg.libvirt.uri = format!("test://{}", p.display()),
+            None => {
+                eprintln!(
+                    "nodeconsole: demo fixture {DEMO_FIXTURE} not found in {:?}",
+                    assets::search_dirs()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if !std::io::stdout().is_terminal() {
+        eprintln!("nodeconsole: standard output is not a terminal");
+        return ExitCode::from(2);
+    }
+    let sink = match logging::init(&cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nodeconsole: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(
+        role = cfg.role.as_str(),
+        engine = ?cfg.engine,
+        demo = cli.demo,
+        logs = sink,
+        "nodeconsole starting"
+    );
+    terminal::install_panic_hook();
+    terminal::ignore_job_control_signals();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(32)
+        .thread_name("nodeconsole")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("nodeconsole: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cfg, cli.demo)) {
+        Ok(()) => {
+            tracing::info!("nodeconsole exiting");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            terminal::restore();
+            tracing::error!("fatal: {e:#}");
+            eprintln!("nodeconsole: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Re-checks values that may have come from the command line.
+fn check_overrides(cfg: &Config) -> Result<(), nodeconsole::config::ConfigError> {
+    let text = format!("refresh_s = {}\n", cfg.refresh_s);
+    Config::parse(&text, std::path::Path::new("--refresh")).map(|_| ())
+}
+
+fn build_engine(cfg: &Config) -> anyhow::Result<Arc<dyn Engine>> {
+    Ok(match cfg.engine {
+        EngineKind::Libvirt => Arc::new(engine::libvirt::LibvirtEngine::new(&cfg.libvirt.uri)),
+        EngineKind::Zstack => anyhow::bail!("the zstack engine is not built yet"),
+    })
+}
+
+async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    let engine = build_engine(&cfg)?;
+    let term = std::env::var("TERM").ok();
+    let theme = Theme::resolve(
+        cfg.theme,
+        cfg.ascii,
+        term.as_deref(),
+        std::env::var_os("NO_COLOR").is_some(),
+    );
+    let hostname = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "unknown".into());
+    let settings = Settings {
+        role: cfg.role,
+        engine_name: engine.name(),
+        engine_display: engine.display_name(),
+        hostname,
+        demo,
+        demo_note: demo.then(|| "q quits".to_string()),
+        theme,
+    };
+    let (now, off) = app::run::local_clock();
+    let mut state = App::new(settings, now);
+    state.utc_offset_s = off;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx);
+
+    let guard = terminal::TerminalGuard::enter()?;
+    terminal::disable_vt_blanking(term.as_deref());
+    let mut tui = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    tui.clear()?;
+    let result = app::run::run(&mut tui, &mut state, &mut rx, EventStream::new()).await;
+    drop(guard);
+    for c in collectors {
+        c.abort();
+    }
+    result.map_err(Into::into)
+}

@@ -24,6 +24,9 @@ pub enum Key {
     Esc,
     Tab,
     BackTab,
+    Backspace,
+    Left,
+    Right,
 }
 
 impl Key {
@@ -42,6 +45,9 @@ impl Key {
             Key::Esc => "Esc".into(),
             Key::Tab => "Tab".into(),
             Key::BackTab => "S-Tab".into(),
+            Key::Backspace => "Bksp".into(),
+            Key::Left => "Left".into(),
+            Key::Right => "Right".into(),
         }
     }
 
@@ -67,6 +73,9 @@ impl Key {
             KeyCode::Esc => Key::Esc,
             KeyCode::Tab => Key::Tab,
             KeyCode::BackTab => Key::BackTab,
+            KeyCode::Backspace => Key::Backspace,
+            KeyCode::Left => Key::Left,
+            KeyCode::Right => Key::Right,
             _ => return None,
         })
     }

@@ -2,11 +2,17 @@
 //! loop that ties collectors, input and drawing together.
 
 pub mod action;
+pub mod collectors;
+pub mod effect;
+pub mod flow;
 pub mod feed;
 pub mod keys;
+pub mod menu;
 pub mod run;
 pub mod state;
 pub mod update;
+pub mod widgets;
+pub mod window;
 
 pub use action::Action;
 pub use feed::{Feed, FeedState};

@@ -3,9 +3,14 @@
 //! [`super::run`] feeds it updates and key presses and draws it.
 
 use std::collections::VecDeque;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::action::Action;
+use super::effect::{Effect, GatePurpose};
+use super::menu::MenuItem;
+use super::window::Window;
+use crate::engine::Availability;
+use crate::ops::backoff::Backoff;
 use super::feed::Feed;
 use super::keys::{self, Binding, Key};
 use super::update::{Update, UpdateData};
@@ -30,7 +35,44 @@ pub struct Settings {
     /// Extra text for the demo banner (e.g. the demo root password).
     pub demo_note: Option<String>,
     pub theme: crate::ui::theme::Theme,
+    /// The terminal the console runs on, for the audit log.
+    pub tty: String,
+    /// System Configuration locks after this long without a key.
+    pub idle_timeout: Duration,
+    /// The role's menu with each item's availability.
+    pub menu: Vec<(MenuItem, Availability)>,
+    /// Availability of the four Change Passwords actions, in order.
+    pub password_actions: [Availability; 4],
+    /// Lines of the Terminal Info window.
+    pub terminal_info: Vec<String>,
 }
+
+impl Settings {
+    /// Terminal Info text for the configured terminals.
+    pub fn terminal_info_lines(t: &crate::config::TerminalsConfig) -> Vec<String> {
+        let n = |tty: &str| tty.trim_start_matches("tty").to_string();
+        vec![
+            format!(
+                "Ctrl+Alt+F{}  reserved root shell (login prompt on {})",
+                n(&t.shell),
+                t.shell
+            ),
+            format!(
+                "Ctrl+Alt+F{}  cloud CLI ({} on {})",
+                n(&t.cli),
+                t.cli_command,
+                t.cli
+            ),
+            format!(
+                "Ctrl+Alt+F{}  back to this console ({})",
+                n(&t.console),
+                t.console
+            ),
+            String::new(),
+            "On a serial line or an IPMI console without these keys, log in".into(),
+            "on the reserved terminal through the BMC's virtual keyboard.".into(),
+        ]
+    }
 
 /// The lower table of compute/storage nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +86,8 @@ pub enum LowerTable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Main,
+    /// The System Configuration menu (authenticated).
+    SysConfig,
 }
 
 /// Everything the UI draws.
@@ -70,6 +114,20 @@ pub struct App {
     pub scroll: usize,
     pub lower: LowerTable,
     pub screen: Screen,
+    /// The modal window, if any.
+    pub window: Option<Window>,
+    /// Selected menu row.
+    pub menu_cursor: usize,
+    /// When the authenticated session started; `None` when locked.
+    pub session: Option<Instant>,
+    /// Monotonic clock of the last tick or key (injected).
+    pub mono_now: Instant,
+    /// When the operator last pressed a key.
+    pub last_input: Instant,
+    /// Brute-force delay of the password gate.
+    pub backoff: Backoff,
+    /// Side effects waiting for the executor.
+    pub effects: Vec<Effect>,
     pub quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
@@ -77,6 +135,11 @@ pub struct App {
 
 impl App {
     pub fn new(settings: Settings, now: SystemTime) -> App {
+        App::new_at(settings, now, Instant::now())
+    }
+
+    /// Like `new` with the monotonic clock injected (tests).
+    pub fn new_at(settings: Settings, now: SystemTime, mono: Instant) -> App {
         App {
             settings,
             now,
@@ -96,6 +159,13 @@ impl App {
             scroll: 0,
             lower: LowerTable::Vms,
             screen: Screen::Main,
+            window: None,
+            menu_cursor: 0,
+            session: None,
+            mono_now: mono,
+            last_input: mono,
+            backoff: Backoff::default(),
+            effects: Vec::new(),
             quit: false,
             dirty: true,
         }
@@ -133,17 +203,45 @@ impl App {
                 self.clamp_scroll();
                 c
             }
+            UpdateData::Auth { purpose, result } => {
+                self.on_auth_result(purpose, result);
+                true
+            }
+            UpdateData::PasswordChanged(r) => {
+                self.on_password_changed(r);
+                true
+            }
+            UpdateData::PowerDone(r) => {
+                self.on_power_done(r);
+                true
+            }
+            UpdateData::Job(ev) => {
+                self.on_job_progress(ev);
+                true
+            }
+            UpdateData::JobDone(r) => {
+                self.on_job_done(r);
+                true
+            }
         };
         self.dirty |= changed;
     }
 
-    /// The clock ticked: the time panel changes every second.
-    pub fn tick(&mut self, now: SystemTime, utc_offset_s: i32) {
+    /// The clock ticked: the time panel changes every second; the session
+    /// may time out; a gate countdown moves.
+    pub fn tick(&mut self, now: SystemTime, utc_offset_s: i32, mono: Instant) {
         if now != self.now || utc_offset_s != self.utc_offset_s {
             self.now = now;
             self.utc_offset_s = utc_offset_s;
             self.dirty = true;
         }
+        self.mono_now = mono;
+        self.check_idle();
+    }
+
+    /// Takes the queued side effects.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     /// Whether this role shows the per-node lower table.
@@ -153,6 +251,20 @@ impl App {
 
     /// The key bindings of the active screen (drive both input and footer).
     pub fn bindings(&self) -> Vec<Binding> {
+        if self.screen == Screen::SysConfig {
+            return vec![
+                Binding::new(&[Key::Up, Key::Char('k')], None, Action::ScrollUp),
+                Binding::new(&[Key::Down, Key::Char('j')], Some("Move"), Action::ScrollDown),
+                Binding::new(&[Key::Home], None, Action::Home),
+                Binding::new(&[Key::End], None, Action::End),
+                Binding::new(&[Key::Enter], Some("Open"), Action::Open),
+                Binding::new(
+                    &[Key::F(2), Key::Char('c')],
+                    Some("Back to main screen"),
+                    Action::SystemConfiguration,
+                ),
+            ];
+        }
         let mut b = vec![
             Binding::new(
                 &[Key::F(2), Key::Char('c')],
@@ -190,14 +302,29 @@ impl App {
         b
     }
 
-    /// Handles a key press.
+    /// Handles a key press: the window first, then the screen's bindings.
     pub fn on_key(&mut self, key: Key) {
+        self.last_input = self.mono_now;
+        if self.window.is_some() {
+            self.on_window_key(key);
+            return;
+        }
         if let Some(action) = keys::lookup(&self.bindings(), key) {
             self.on_action(action);
         }
     }
 
+    /// Like `on_key`, with the monotonic time of the key press (tests).
+    pub fn on_key_at(&mut self, key: Key, mono: Instant) {
+        self.mono_now = mono;
+        self.on_key(key);
+    }
+
     pub fn on_action(&mut self, action: Action) {
+        if self.screen == Screen::SysConfig {
+            self.on_menu_action(action);
+            return;
+        }
         match action {
             Action::ScrollUp => self.scroll_by(-1),
             Action::ScrollDown => self.scroll_by(1),
@@ -218,9 +345,30 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::SystemConfiguration | Action::Power | Action::Open => {}
+            Action::SystemConfiguration => self.open_gate(GatePurpose::SystemConfiguration),
+            Action::Power => self.open_gate(GatePurpose::Power),
+            Action::Open => {}
         }
         self.clamp_scroll();
+        self.dirty = true;
+    }
+
+    fn on_menu_action(&mut self, action: Action) {
+        let n = self.settings.menu.len().max(1);
+        match action {
+            Action::ScrollUp => self.menu_cursor = (self.menu_cursor + n - 1) % n,
+            Action::ScrollDown => self.menu_cursor = (self.menu_cursor + 1) % n,
+            Action::Home => self.menu_cursor = 0,
+            Action::End => self.menu_cursor = n - 1,
+            Action::Open => {
+                if let Some((item, _)) = self.settings.menu.get(self.menu_cursor) {
+                    let item = *item;
+                    self.open_item(item);
+                }
+            }
+            Action::SystemConfiguration => self.end_session("left System Configuration"),
+            _ => {}
+        }
         self.dirty = true;
     }
 

@@ -24,4 +24,25 @@ pub enum UpdateData {
     Node(Result<NodeStatus, String>),
     Hosts(Result<HostSummary, String>),
     Vms(Result<VmReport, String>),
+    /// PAM answered the root password gate.
+    Auth {
+        purpose: super::effect::GatePurpose,
+        result: Result<(), String>,
+    },
+    /// PAM chauthtok finished: messages on success, the reason on failure.
+    PasswordChanged(Result<Vec<String>, String>),
+    /// logind answered (or the demo's notice).
+    PowerDone(Result<String, String>),
+    /// Progress of the running job.
+    Job(JobEvent),
+    /// The running job ended: result lines, or the error.
+    JobDone(Result<Vec<String>, String>),
+}
+
+/// One progress report of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Phase(String),
+    Line(String),
+    Fraction(Option<f64>),
 }

@@ -18,6 +18,7 @@
 pub mod format;
 pub mod panels;
 pub mod theme;
+pub mod windows;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -49,7 +50,13 @@ pub fn render(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     render_header(f, header, app);
-    render_main(f, body, app);
+    match app.screen {
+        crate::app::Screen::Main => render_main(f, body, app),
+        crate::app::Screen::SysConfig => windows::render_sysconfig(f, body, app),
+    }
+    if let Some(w) = &app.window {
+        windows::render_window(f, body, app, w);
+    }
     render_footer(f, footer, app);
 }
 
@@ -104,7 +111,14 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
 fn render_footer(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let mut spans = Vec::new();
-    for (k, label) in keys::hints(&app.bindings()) {
+    let hints: Vec<(String, &str)> = match &app.window {
+        Some(w) => windows::hints(w)
+            .into_iter()
+            .map(|(k, l)| (k.to_string(), l))
+            .collect(),
+        None => keys::hints(&app.bindings()),
+    };
+    for (k, label) in hints {
         spans.push(Span::styled(format!(" {k} "), theme.key()));
         spans.push(Span::styled(format!(" {label}  "), theme.bar()));
     }

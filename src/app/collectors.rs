@@ -1,0 +1,156 @@
+//! Starts every collector of the main screen on its own cadence with its
+//! own timeout. Cadences follow the refresh period for what changes every
+//! second (clock-adjacent facts, CPU, memory, links) and are slower for
+//! what rarely changes (disk space, block devices) or costs the engine work.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::update::{Update, UpdateData};
+use crate::config::{Config, Role};
+use crate::engine::{Engine, HostSummary, NodeStatus, VmReport, VmScope};
+use crate::probe::{self, runner, Collector};
+
+/// Runs `Engine::status` as a collector.
+pub struct EngineStatus(pub Arc<dyn Engine>);
+/// Runs `Engine::hosts` as a collector.
+pub struct EngineHosts(pub Arc<dyn Engine>);
+/// Runs `Engine::vms` as a collector.
+pub struct EngineVms(pub Arc<dyn Engine>, pub VmScope);
+
+impl Collector for EngineStatus {
+    type Output = NodeStatus;
+    fn name(&self) -> &'static str {
+        "engine status"
+    }
+    fn collect(&mut self) -> Result<NodeStatus, String> {
+        self.0.status().map_err(|e| e.to_string())
+    }
+}
+
+impl Collector for EngineHosts {
+    type Output = HostSummary;
+    fn name(&self) -> &'static str {
+        "engine hosts"
+    }
+    fn collect(&mut self) -> Result<HostSummary, String> {
+        self.0.hosts().map_err(|e| e.to_string())
+    }
+}
+
+impl Collector for EngineVms {
+    type Output = VmReport;
+    fn name(&self) -> &'static str {
+        "engine VMs"
+    }
+    fn collect(&mut self) -> Result<VmReport, String> {
+        self.0.vms(self.1).map_err(|e| e.to_string())
+    }
+}
+
+fn wrap<T>(f: fn(Result<T, String>) -> UpdateData) -> impl Fn(Result<T, String>, SystemTime) -> Update {
+    move |r, at| Update { at, data: f(r) }
+}
+
+/// Spawns all collectors for this role; they stop when `tx`'s receiver is
+/// dropped.
+pub fn spawn_all(cfg: &Config, engine: Arc<dyn Engine>, tx: UnboundedSender<Update>) -> Vec<JoinHandle<()>> {
+    let refresh = cfg.refresh();
+    let probe_timeout = Duration::from_secs(2);
+    let engine_timeout = Duration::from_secs_f64(cfg.libvirt.timeout_s.max(0.5));
+    let slow = refresh.max(Duration::from_secs(5));
+    let engine_cadence = (refresh * 2).max(Duration::from_secs(2));
+    let proc_root = PathBuf::from("/proc");
+    let sys_root = cfg.storage.sysfs_root.clone();
+    let mn_ip: Option<Ipv4Addr> = cfg.network.management_ip.parse().ok();
+    let disk_paths = cfg.disk_paths(engine.install_dir().as_deref());
+
+    let mut h = vec![
+        runner::spawn(
+            probe::time::TimeCollector::new(proc_root.clone()),
+            refresh,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Time),
+        ),
+        runner::spawn(
+            probe::cpu::CpuCollector::new(proc_root.clone()),
+            refresh,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Cpu),
+        ),
+        runner::spawn(
+            probe::mem::MemCollector::new(proc_root),
+            refresh,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Mem),
+        ),
+        runner::spawn(
+            probe::nic::NicCollector::new(mn_ip, sys_root.clone()),
+            refresh,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Nics),
+        ),
+        runner::spawn(
+            probe::disk::DiskCollector::new(disk_paths),
+            slow,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Disks),
+        ),
+        runner::spawn(
+            EngineStatus(engine.clone()),
+            engine_cadence,
+            engine_timeout,
+            tx.clone(),
+            wrap(UpdateData::Node),
+        ),
+        runner::spawn(
+            EngineHosts(engine.clone()),
+            engine_cadence,
+            engine_timeout,
+            tx.clone(),
+            wrap(UpdateData::Hosts),
+        ),
+        runner::spawn(
+            EngineVms(
+                engine,
+                if cfg.role == Role::Management {
+                    VmScope::Cloud
+                } else {
+                    VmScope::ThisNode
+                },
+            ),
+            engine_cadence,
+            engine_timeout,
+            tx.clone(),
+            wrap(UpdateData::Vms),
+        ),
+    ];
+    if cfg.role == Role::Storage {
+        let block_cadence = Duration::from_secs(10);
+        h.push(runner::spawn(
+            probe::block::BlockCollector::new(sys_root.clone()),
+            block_cadence,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Block),
+        ));
+        h.push(runner::spawn(
+            probe::iscsi::IscsiCollector::new(sys_root),
+            block_cadence,
+            probe_timeout,
+            tx,
+            wrap(UpdateData::Iscsi),
+        ));
+    }
+    h
+}

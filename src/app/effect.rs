@@ -1,0 +1,86 @@
+//! Effects: what the pure app state asks the outside world to do. The event
+//! loop hands each to the executor, which runs it off the UI thread with a
+//! timeout and answers with an `UpdateData` message.
+
+use crate::engine::ServiceAction;
+use crate::secret::Secret;
+
+/// Why the root password is being asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatePurpose {
+    SystemConfiguration,
+    Power,
+}
+
+/// Reboot or power off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerChoice {
+    Reboot,
+    PowerOff,
+}
+
+impl PowerChoice {
+    /// The phrase the operator must type.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            PowerChoice::Reboot => "REBOOT",
+            PowerChoice::PowerOff => "POWEROFF",
+        }
+    }
+    /// The logind method called.
+    pub fn method(self) -> &'static str {
+        match self {
+            PowerChoice::Reboot => "Reboot",
+            PowerChoice::PowerOff => "PowerOff",
+        }
+    }
+}
+
+/// A long operation run as a job with a progress window.
+#[derive(Debug, Clone)]
+pub enum JobRequest {
+    Service(ServiceAction),
+    Reset { drop_database: bool },
+}
+
+impl JobRequest {
+    /// Title of the progress and result windows.
+    pub fn title(&self, engine_display: &str) -> String {
+        match self {
+            JobRequest::Service(a) => {
+                let verb = a.verb();
+                let mut v = verb.to_string();
+                v[..1].make_ascii_uppercase();
+                format!("{v} {engine_display} Service")
+            }
+            JobRequest::Reset {
+                drop_database: false,
+            } => format!("Reset {engine_display} Service"),
+            JobRequest::Reset {
+                drop_database: true,
+            } => format!("Reset {engine_display} Service & Drop Database"),
+        }
+    }
+    /// Whether stopping half-way is safe.
+    pub fn cancellable(&self) -> bool {
+        false
+    }
+}
+
+/// A request to the outside world.
+#[derive(Debug)]
+pub enum Effect {
+    /// Check the root password with PAM (authenticate + account).
+    Authenticate {
+        password: Secret,
+        purpose: GatePurpose,
+    },
+    /// Change the root password with PAM chauthtok.
+    ChangeRootPassword { old: Secret, new: Secret },
+    /// Ask logind to reboot or power off.
+    Power(PowerChoice),
+    /// Run a long job.
+    Job(JobRequest),
+    /// Ask the running job to stop.
+    CancelJob,
+}

@@ -1,0 +1,577 @@
+//! The privileged flows: the root password gate, the System Configuration
+//! menu, and each operation's sequence of windows (form -> confirmation ->
+//! job -> result). Pure transitions on [`App`]; side effects are queued as
+//! [`Effect`]s for the executor.
+
+use std::time::{Duration, Instant};
+
+use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
+use super::keys::Key;
+use super::menu::MenuItem;
+use super::state::{App, Screen};
+use super::widgets::{Choice, Confirm, Field, FieldKind, Form, Message, Outcome, Phrase, Progress, Tone};
+use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
+use crate::engine::{Availability, ServiceAction};
+
+/// Labels of the Change Passwords sub-menu.
+pub const PASSWORD_ACTIONS: [&str; 4] = [
+    "System root password",
+    "MySQL root password",
+    "MySQL zstack password",
+    "RabbitMQ zstack password",
+];
+
+impl App {
+    /// Whether an authenticated session is open.
+    pub fn authenticated(&self) -> bool {
+        self.session.is_some()
+    }
+
+    fn close_to(&mut self, after: After) {
+        self.window = None;
+        if after == After::Main || !self.authenticated() {
+            self.end_session("closed");
+        }
+    }
+
+    /// Ends the authenticated session and returns to the main screen.
+    pub fn end_session(&mut self, why: &str) {
+        if self.session.take().is_some() {
+            tracing::info!(target: "audit", user = "root", reason = why, "session ended");
+        }
+        self.screen = Screen::Main;
+        self.window = None;
+        self.dirty = true;
+    }
+
+    /// Opens the root password window for `purpose`.
+    pub fn open_gate(&mut self, purpose: GatePurpose) {
+        self.window = Some(Window::Password {
+            purpose,
+            field: Field::new("root password", FieldKind::Password),
+            checking: false,
+        });
+        self.dirty = true;
+    }
+
+    /// Seconds the operator must still wait before the next try.
+    pub fn gate_wait(&self) -> Option<Duration> {
+        self.backoff.remaining(self.mono_now)
+    }
+
+    /// The result of a PAM check.
+    pub fn on_auth_result(&mut self, purpose: GatePurpose, result: Result<(), String>) {
+        let now = self.mono_now;
+        match result {
+            Ok(()) => {
+                self.backoff.record_success();
+                self.session = Some(now);
+                tracing::info!(target: "audit", user = "root", tty = %self.settings.tty, ?purpose, "authentication succeeded");
+                match purpose {
+                    GatePurpose::SystemConfiguration => {
+                        self.window = None;
+                        self.screen = Screen::SysConfig;
+                        self.menu_cursor = 0;
+                    }
+                    GatePurpose::Power => {
+                        self.window = Some(Window::Choice(
+                            Choice::new(
+                                "Reboot/Poweroff",
+                                vec![("Reboot".into(), None), ("Poweroff".into(), None)],
+                            ),
+                            ChoiceFor::Power,
+                        ));
+                    }
+                }
+            }
+            Err(e) => {
+                self.backoff.record_failure(now);
+                tracing::warn!(target: "audit", user = "root", tty = %self.settings.tty, ?purpose, error = %e, "authentication failed");
+                let mut lines = vec![e];
+                if let Some(w) = self.backoff.remaining(now) {
+                    lines.push(format!(
+                        "Too many failures: the next try is possible in {} s.",
+                        w.as_secs().max(1)
+                    ));
+                }
+                self.window = Some(Window::Message(
+                    Message {
+                        title: "Authentication failed".into(),
+                        lines,
+                        tone: Tone::Error,
+                    },
+                    After::Main,
+                ));
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Idle timeout: called on every tick.
+    pub fn check_idle(&mut self) {
+        let Some(_) = self.session else { return };
+        if matches!(self.window, Some(Window::Progress(..))) {
+            return; // never lock under a running job; the result comes first
+        }
+        let idle = self.mono_now.saturating_duration_since(self.last_input);
+        if idle >= self.settings.idle_timeout {
+            self.end_session("idle timeout");
+        }
+    }
+
+    /// Keys while a window is open.
+    pub fn on_window_key(&mut self, key: Key) {
+        let Some(mut w) = self.window.take() else {
+            return;
+        };
+        self.dirty = true;
+        match &mut w {
+            Window::Password {
+                purpose,
+                field,
+                checking,
+            } => {
+                if *checking {
+                    self.window = Some(w);
+                    return;
+                }
+                match key {
+                    Key::Esc => {
+                        let p = *purpose;
+                        self.window = None;
+                        if p == GatePurpose::Power || !self.authenticated() {
+                            self.screen = Screen::Main;
+                        }
+                        return;
+                    }
+                    Key::Enter => {
+                        if self.gate_wait().is_some() || field.is_empty() {
+                            self.window = Some(w);
+                            return;
+                        }
+                        let password = std::mem::take(&mut field.secret);
+                        *checking = true;
+                        self.effects.push(Effect::Authenticate {
+                            password,
+                            purpose: *purpose,
+                        });
+                    }
+                    Key::Backspace => field.backspace(),
+                    Key::Char(c) => field.input(c),
+                    _ => {}
+                }
+                self.window = Some(w);
+            }
+            Window::Message(_, after) => match key {
+                Key::Enter | Key::Esc | Key::Char(' ') => {
+                    let a = *after;
+                    self.close_to(a);
+                }
+                _ => self.window = Some(w),
+            },
+            Window::Choice(choice, purpose) => match choice.on_key(key) {
+                Outcome::Stay => self.window = Some(w),
+                Outcome::Cancel => {
+                    let p = *purpose;
+                    self.close_to(if p == ChoiceFor::Power {
+                        After::Main
+                    } else {
+                        After::Menu
+                    });
+                }
+                Outcome::Accept => {
+                    let (cursor, p) = (choice.cursor, *purpose);
+                    self.on_choice(p, cursor);
+                }
+            },
+            Window::Phrase(phrase, purpose) => match phrase.on_key(key) {
+                Outcome::Stay => self.window = Some(w),
+                Outcome::Cancel => {
+                    let p = *purpose;
+                    self.close_to(if matches!(p, PhraseFor::Power(_)) {
+                        After::Main
+                    } else {
+                        After::Menu
+                    });
+                }
+                Outcome::Accept => {
+                    let p = *purpose;
+                    self.on_phrase(p);
+                }
+            },
+            Window::Confirm(confirm, purpose) => match confirm.on_key(key) {
+                Outcome::Stay => self.window = Some(w),
+                Outcome::Cancel => self.close_to(After::Menu),
+                Outcome::Accept => {
+                    let p = purpose.clone();
+                    self.on_confirm(p);
+                }
+            },
+            Window::Form(form, purpose) => match form.on_key(key) {
+                Outcome::Stay => self.window = Some(w),
+                Outcome::Cancel => self.close_to(After::Menu),
+                Outcome::Accept => {
+                    let p = *purpose;
+                    if let Window::Form(form, _) = w {
+                        self.on_form(form, p);
+                    }
+                }
+            },
+            Window::Progress(p, _) => {
+                if key == Key::Esc && p.cancellable && !p.cancel_requested {
+                    p.cancel_requested = true;
+                    p.phase = format!("{} (cancelling...)", p.phase);
+                    self.effects.push(Effect::CancelJob);
+                }
+                self.window = Some(w);
+            }
+        }
+    }
+
+    /// Enter on a menu item.
+    pub fn open_item(&mut self, item: MenuItem) {
+        self.dirty = true;
+        let engine = self.settings.engine_display;
+        let label = item.label(engine);
+        let avail = self
+            .settings
+            .menu
+            .iter()
+            .find(|(i, _)| *i == item)
+            .map(|(_, a)| a.clone())
+            .unwrap_or(Availability::Unavailable("not on this node".into()));
+        if let Availability::Unavailable(why) = avail {
+            self.window = Some(Window::Message(
+                Message {
+                    title: label,
+                    lines: vec![format!("Not available: {why}")],
+                    tone: Tone::Info,
+                },
+                After::Menu,
+            ));
+            return;
+        }
+        match item {
+            MenuItem::ChangePasswords => {
+                let opts = PASSWORD_ACTIONS
+                    .iter()
+                    .zip(self.settings.password_actions.iter())
+                    .map(|(l, a)| {
+                        (
+                            l.to_string(),
+                            match a {
+                                Availability::Available => None,
+                                Availability::Unavailable(w) => Some(w.clone()),
+                            },
+                        )
+                    })
+                    .collect();
+                self.window = Some(Window::Choice(
+                    Choice::new("Change Passwords", opts),
+                    ChoiceFor::PasswordKind,
+                ));
+            }
+            MenuItem::TerminalInfo => {
+                self.window = Some(Window::Message(
+                    Message {
+                        title: "Terminal Info".into(),
+                        lines: self.settings.terminal_info.clone(),
+                        tone: Tone::Info,
+                    },
+                    After::Menu,
+                ));
+            }
+            MenuItem::ServiceControl => {
+                self.window = Some(Window::Choice(
+                    Choice::new(
+                        label,
+                        vec![
+                            (format!("Start {engine} Service"), None),
+                            (format!("Stop {engine} Service"), None),
+                            (format!("Restart {engine} Service"), None),
+                        ],
+                    ),
+                    ChoiceFor::ServiceAction,
+                ));
+            }
+            MenuItem::Reset | MenuItem::ResetDropDatabase => {
+                let drop_database = item == MenuItem::ResetDropDatabase;
+                let name = self.settings.engine_name;
+                let phrase = if drop_database {
+                    format!("reset {name} drop database")
+                } else {
+                    format!("reset {name}")
+                };
+                let mut lines = vec![
+                    "EXTREMELY DANGEROUS: this reinstalls the service.".to_string(),
+                ];
+                if drop_database {
+                    lines.push("The database is emptied: all cloud data is lost.".into());
+                }
+                self.window = Some(Window::Phrase(
+                    Phrase::new(label, lines, phrase),
+                    PhraseFor::Reset { drop_database },
+                ));
+            }
+            _ => {
+                // Items whose features are not wired into this build show as
+                // disabled above; reaching here means a wiring gap.
+                self.window = Some(Window::Message(
+                    Message {
+                        title: label,
+                        lines: vec!["Not available in this build.".into()],
+                        tone: Tone::Info,
+                    },
+                    After::Menu,
+                ));
+            }
+        }
+    }
+
+    fn on_choice(&mut self, purpose: ChoiceFor, cursor: usize) {
+        let engine = self.settings.engine_display;
+        let name = self.settings.engine_name;
+        match purpose {
+            ChoiceFor::Power => {
+                let c = if cursor == 0 {
+                    PowerChoice::Reboot
+                } else {
+                    PowerChoice::PowerOff
+                };
+                let what = if c == PowerChoice::Reboot {
+                    "reboots"
+                } else {
+                    "powers off"
+                };
+                self.window = Some(Window::Phrase(
+                    Phrase::new(
+                        if c == PowerChoice::Reboot {
+                            "Reboot"
+                        } else {
+                            "Poweroff"
+                        },
+                        vec![format!(
+                            "This {what} the node {}.",
+                            self.settings.hostname
+                        )],
+                        c.phrase(),
+                    ),
+                    PhraseFor::Power(c),
+                ));
+            }
+            ChoiceFor::PasswordKind => match cursor {
+                0 => {
+                    self.window = Some(Window::Form(
+                        Form::new(
+                            "Change system root password",
+                            vec![
+                                Field::new("Old password", FieldKind::Password),
+                                Field::new("New password", FieldKind::Password),
+                                Field::new("Confirm", FieldKind::Password),
+                            ],
+                        ),
+                        FormFor::RootPassword,
+                    ));
+                }
+                _ => self.close_to(After::Menu),
+            },
+            ChoiceFor::ServiceAction => {
+                let a = match cursor {
+                    0 => ServiceAction::Start,
+                    1 => ServiceAction::Stop,
+                    _ => ServiceAction::Restart,
+                };
+                let phrase = format!("{} {name}", a.verb());
+                self.window = Some(Window::Phrase(
+                    Phrase::new(
+                        JobRequest::Service(a).title(engine),
+                        vec!["This may take several minutes.".into()],
+                        phrase,
+                    ),
+                    PhraseFor::Service(a),
+                ));
+            }
+        }
+    }
+
+    fn on_phrase(&mut self, purpose: PhraseFor) {
+        match purpose {
+            PhraseFor::Power(c) => {
+                tracing::info!(target: "audit", user = "root", action = c.method(), "power action confirmed");
+                self.effects.push(Effect::Power(c));
+                self.window = Some(Window::Progress(
+                    Progress {
+                        title: format!("{} requested", c.method()),
+                        phase: format!("Asking logind to {}...", c.method().to_lowercase()),
+                        ..Default::default()
+                    },
+                    None,
+                ));
+            }
+            PhraseFor::Service(a) => self.start_job(JobRequest::Service(a)),
+            PhraseFor::Reset { drop_database } => {
+                self.start_job(JobRequest::Reset { drop_database })
+            }
+        }
+    }
+
+    fn start_job(&mut self, req: JobRequest) {
+        tracing::info!(target: "audit", user = "root", job = ?req, "job started");
+        self.window = Some(Window::Progress(
+            Progress {
+                title: req.title(self.settings.engine_display),
+                phase: "Starting...".into(),
+                cancellable: req.cancellable(),
+                ..Default::default()
+            },
+            Some(req.clone()),
+        ));
+        self.effects.push(Effect::Job(req));
+    }
+
+    fn on_form(&mut self, mut form: Form, purpose: FormFor) {
+        match purpose {
+            FormFor::RootPassword => {
+                for i in 0..3 {
+                    if form.fields[i].is_empty() {
+                        form.fail(i, "must not be empty");
+                        self.window = Some(Window::Form(form, purpose));
+                        return;
+                    }
+                }
+                if form.fields[1].secret != form.fields[2].secret {
+                    form.fields[2].secret.clear();
+                    form.fail(2, "the new passwords do not match");
+                    self.window = Some(Window::Form(form, purpose));
+                    return;
+                }
+                if form.fields[0].secret == form.fields[1].secret {
+                    form.fields[1].secret.clear();
+                    form.fields[2].secret.clear();
+                    form.fail(1, "the new password equals the old one");
+                    self.window = Some(Window::Form(form, purpose));
+                    return;
+                }
+                let old = std::mem::take(&mut form.fields[0].secret);
+                let new = std::mem::take(&mut form.fields[1].secret);
+                self.window = Some(Window::Confirm(
+                    Confirm {
+                        title: "Change system root password".into(),
+                        lines: vec![
+                            "Change the password of root on this node?".into(),
+                            "Press Y to change it, N to cancel.".into(),
+                        ],
+                        warn: false,
+                    },
+                    ConfirmFor::RootPassword { old, new },
+                ));
+            }
+        }
+    }
+
+    fn on_confirm(&mut self, purpose: ConfirmFor) {
+        match purpose {
+            ConfirmFor::RootPassword { old, new } => {
+                self.effects.push(Effect::ChangeRootPassword { old, new });
+                self.window = Some(Window::Progress(
+                    Progress {
+                        title: "Change system root password".into(),
+                        phase: "Changing the password through PAM...".into(),
+                        ..Default::default()
+                    },
+                    None,
+                ));
+            }
+        }
+    }
+
+    /// The result of a root password change.
+    pub fn on_password_changed(&mut self, result: Result<Vec<String>, String>) {
+        let (tone, mut lines) = match result {
+            Ok(msgs) => {
+                tracing::info!(target: "audit", user = "root", "root password changed");
+                (Tone::Success, {
+                    let mut l = vec!["The root password was changed.".to_string()];
+                    l.extend(msgs);
+                    l
+                })
+            }
+            Err(e) => {
+                tracing::warn!(target: "audit", user = "root", error = %e, "root password change failed");
+                (Tone::Error, vec!["The root password was NOT changed.".to_string(), e])
+            }
+        };
+        lines.retain(|l| !l.trim().is_empty());
+        self.window = Some(Window::Message(
+            Message {
+                title: "Change system root password".into(),
+                lines,
+                tone,
+            },
+            After::Menu,
+        ));
+        self.dirty = true;
+    }
+
+    /// The result of a power request. The session ends with F12's flow.
+    pub fn on_power_done(&mut self, result: Result<String, String>) {
+        let (tone, lines) = match result {
+            Ok(m) => (Tone::Success, vec![m]),
+            Err(e) => (Tone::Error, vec![e]),
+        };
+        self.window = Some(Window::Message(
+            Message {
+                title: "Reboot/Poweroff".into(),
+                lines,
+                tone,
+            },
+            After::Main,
+        ));
+        self.dirty = true;
+    }
+
+    /// Progress of the running job.
+    pub fn on_job_progress(&mut self, ev: crate::app::update::JobEvent) {
+        use crate::app::update::JobEvent;
+        if let Some(Window::Progress(p, _)) = &mut self.window {
+            match ev {
+                JobEvent::Phase(s) => {
+                    if !p.cancel_requested {
+                        p.phase = s
+                    }
+                }
+                JobEvent::Line(s) => p.push_line(&s),
+                JobEvent::Fraction(f) => p.fraction = f,
+            }
+            self.dirty = true;
+        }
+    }
+
+    /// The end of the running job.
+    pub fn on_job_done(&mut self, result: Result<Vec<String>, String>) {
+        let title = match &self.window {
+            Some(Window::Progress(p, _)) => p.title.clone(),
+            _ => "Job".into(),
+        };
+        let (tone, lines) = match result {
+            Ok(l) => {
+                tracing::info!(target: "audit", job = %title, "job succeeded");
+                (Tone::Success, l)
+            }
+            Err(e) => {
+                tracing::warn!(target: "audit", job = %title, error = %e, "job failed");
+                (Tone::Error, vec![e])
+            }
+        };
+        let after = if self.authenticated() {
+            After::Menu
+        } else {
+            After::Main
+        };
+        self.window = Some(Window::Message(
+            Message { title, lines, tone },
+            after,
+        ));
+        self.dirty = true;
+    }
+}
