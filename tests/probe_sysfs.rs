@@ -19,29 +19,38 @@ fn link(root: &Path, rel: &str, target: &str) {
     std::os::unix::fs::symlink(target, p).unwrap();
 }
 
-/// A SCSI disk: `<parent>/<hctl>/{vendor,model,type,wwid}` and
-/// `<parent>/<hctl>/block/<name>/{size,device}` linked from /sys/block.
-fn scsi_disk(
-    root: &Path,
-    parent: &str,
-    hctl: &str,
-    name: &str,
-    vendor: &str,
-    model: &str,
-    ty: &str,
-    wwid: Option<&str>,
+/// A SCSI disk as the kernel lays it out.
+struct Scsi<'a> {
+    /// Path below devices/ of the target directory.
+    parent: &'a str,
+    hctl: &'a str,
+    name: &'a str,
+    vendor: &'a str,
+    model: &'a str,
+    /// SCSI peripheral type (0 disk, 5 rom).
+    ty: &'a str,
+    wwid: Option<&'a str>,
     sectors: u64,
-) {
-    let dev = format!("devices/{parent}/{hctl}");
-    file(root, &format!("{dev}/vendor"), &format!("{vendor}\n"));
-    file(root, &format!("{dev}/model"), &format!("{model}\n"));
-    file(root, &format!("{dev}/type"), &format!("{ty}\n"));
-    if let Some(w) = wwid {
+}
+
+/// `<parent>/<hctl>/{vendor,model,type,wwid}` and
+/// `<parent>/<hctl>/block/<name>/{size,device}` linked from /sys/block.
+fn scsi_disk(root: &Path, d: Scsi) {
+    let dev = format!("devices/{}/{}", d.parent, d.hctl);
+    file(root, &format!("{dev}/vendor"), &format!("{}\n", d.vendor));
+    file(root, &format!("{dev}/model"), &format!("{}\n", d.model));
+    file(root, &format!("{dev}/type"), &format!("{}\n", d.ty));
+    if let Some(w) = d.wwid {
         file(root, &format!("{dev}/wwid"), &format!("{w}\n"));
     }
+    let name = d.name;
     let blk = format!("{dev}/block/{name}");
-    file(root, &format!("{blk}/size"), &format!("{sectors}\n"));
-    link(root, &format!("{blk}/device"), &format!("../../../{hctl}"));
+    file(root, &format!("{blk}/size"), &format!("{}\n", d.sectors));
+    link(
+        root,
+        &format!("{blk}/device"),
+        &format!("../../../{}", d.hctl),
+    );
     // Partitions live inside the disk directory, never directly in /sys/block.
     file(root, &format!("{blk}/{name}1/size"), "2048\n");
     link(root, &format!("block/{name}"), &format!("../{blk}"));
@@ -50,80 +59,94 @@ fn scsi_disk(
 fn build_sysfs(root: &Path) {
     scsi_disk(
         root,
-        "pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0",
-        "0:0:0:0",
-        "sda",
-        "ATA     ",
-        "Samsung SSD 860 ",
-        "0",
-        Some("t10.ATA     Samsung SSD 860"),
-        1000,
+        Scsi {
+            parent: "pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0",
+            hctl: "0:0:0:0",
+            name: "sda",
+            vendor: "ATA     ",
+            model: "Samsung SSD 860 ",
+            ty: "0",
+            wwid: Some("t10.ATA     Samsung SSD 860"),
+            sectors: 1000,
+        },
     );
     scsi_disk(
         root,
-        "pci0000:00/0000:00:1f.2/ata2/host1/target1:0:0",
-        "1:0:0:0",
-        "sr0",
-        "HL-DT-ST",
-        "DVDRAM GH24NSD1",
-        "5",
-        None,
-        0,
+        Scsi {
+            parent: "pci0000:00/0000:00:1f.2/ata2/host1/target1:0:0",
+            hctl: "1:0:0:0",
+            name: "sr0",
+            vendor: "HL-DT-ST",
+            model: "DVDRAM GH24NSD1",
+            ty: "5",
+            wwid: None,
+            sectors: 0,
+        },
     );
     scsi_disk(
         root,
-        "platform/host2/session1/target2:0:0",
-        "2:0:0:1",
-        "sdb",
-        "LIO-ORG ",
-        "shared1         ",
-        "0",
-        Some("naa.6001405abcdef0123"),
-        2_097_152,
+        Scsi {
+            parent: "platform/host2/session1/target2:0:0",
+            hctl: "2:0:0:1",
+            name: "sdb",
+            vendor: "LIO-ORG ",
+            model: "shared1         ",
+            ty: "0",
+            wwid: Some("naa.6001405abcdef0123"),
+            sectors: 2_097_152,
+        },
     );
     scsi_disk(
         root,
-        "platform/host2/session2/target2:0:0",
-        "3:0:0:1",
-        "sdf",
-        "LIO-ORG ",
-        "shared1         ",
-        "0",
-        Some("naa.6001405abcdef0123"),
-        2_097_152,
+        Scsi {
+            parent: "platform/host2/session2/target2:0:0",
+            hctl: "3:0:0:1",
+            name: "sdf",
+            vendor: "LIO-ORG ",
+            model: "shared1         ",
+            ty: "0",
+            wwid: Some("naa.6001405abcdef0123"),
+            sectors: 2_097_152,
+        },
     );
     scsi_disk(
         root,
-        "pci0000:00/0000:00:05.0/host3/rport-3:0-0/target3:0:0",
-        "3:0:0:2",
-        "sdc",
-        "3PARdata",
-        "VV",
-        "0",
-        Some("naa.60002ac0000000000000000100001234"),
-        4096,
+        Scsi {
+            parent: "pci0000:00/0000:00:05.0/host3/rport-3:0-0/target3:0:0",
+            hctl: "3:0:0:2",
+            name: "sdc",
+            vendor: "3PARdata",
+            model: "VV",
+            ty: "0",
+            wwid: Some("naa.60002ac0000000000000000100001234"),
+            sectors: 4096,
+        },
     );
     scsi_disk(
         root,
-        "pci0000:00/0000:00:07.0/host4/port-4:0/end_device-4:0/target4:0:0",
-        "4:0:0:0",
-        "sdd",
-        "SEAGATE ",
-        "ST4000NM0023",
-        "0",
-        None,
-        8192,
+        Scsi {
+            parent: "pci0000:00/0000:00:07.0/host4/port-4:0/end_device-4:0/target4:0:0",
+            hctl: "4:0:0:0",
+            name: "sdd",
+            vendor: "SEAGATE ",
+            model: "ST4000NM0023",
+            ty: "0",
+            wwid: None,
+            sectors: 8192,
+        },
     );
     scsi_disk(
         root,
-        "pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host5/target5:0:0",
-        "5:0:0:0",
-        "sde",
-        "Kingston",
-        "DataTraveler",
-        "0",
-        None,
-        64,
+        Scsi {
+            parent: "pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host5/target5:0:0",
+            hctl: "5:0:0:0",
+            name: "sde",
+            vendor: "Kingston",
+            model: "DataTraveler",
+            ty: "0",
+            wwid: None,
+            sectors: 64,
+        },
     );
 
     // NVMe: wwid on the namespace, model on the controller, no HCTL.
