@@ -1,1 +1,0 @@
-//! The libvirt engine (placeholder, replaced by the real implementation).
