@@ -15,6 +15,11 @@ use nodeconsole::cli::Cli;
 use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
 use nodeconsole::ui::theme::Theme;
+use nodeconsole::app::executor::Executor;
+use nodeconsole::app::menu::{self, NodeFeatures};
+use nodeconsole::engine::{Availability, Capability};
+use nodeconsole::ops::demo_pam::DemoPam;
+use nodeconsole::ops::{self, auth::Pam, BusTarget};
 use nodeconsole::{assets, logging, terminal};
 
 /// The demo's libvirt test-driver fixture, under assets/.
@@ -22,6 +27,15 @@ const DEMO_FIXTURE: &str = "demo-node.xml";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Demo PAM first: it may re-execute this binary with pam_wrapper
+    // preloaded, which must happen before any thread exists.
+    let demo_pam = (cli.demo && cli.pam_service.is_none()).then(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "nodeconsole-demo-pam-{}",
+            nix::unistd::getuid()
+        ));
+        ops::demo_pam::setup_or_reexec(&dir)
+    });
     let mut cfg = match cli.config_path() {
         Some(p) => match Config::load(&p) {
             Ok(c) => c,
@@ -33,6 +47,16 @@ fn main() -> ExitCode {
         None => Config::default(),
     };
     cli.apply(&mut cfg);
+    // In demo mode PAM must never reach the host's real accounts: without
+    // pam_wrapper the gate is disabled with the reason.
+    let pam_block = match demo_pam {
+        Some(DemoPam::Ready { service }) => {
+            cfg.auth.pam_service = service;
+            None
+        }
+        Some(DemoPam::Unavailable(why)) => Some(why),
+        None => None,
+    };
     if let Err(e) = check_overrides(&cfg) {
         eprintln!("nodeconsole: {e}");
         return ExitCode::from(2);
@@ -82,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cfg, cli.demo)) {
+    match rt.block_on(run(cfg, cli.demo, pam_block)) {
         Ok(()) => {
             tracing::info!("nodeconsole exiting");
             ExitCode::SUCCESS
@@ -109,7 +133,15 @@ fn build_engine(cfg: &Config) -> anyhow::Result<Arc<dyn Engine>> {
     })
 }
 
-async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
+/// The terminal this process runs on (for the audit log and PAM_TTY).
+fn tty_name() -> Option<String> {
+    std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .map(|p| p.display().to_string())
+        .filter(|p| p.starts_with("/dev/"))
+}
+
+async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Result<()> {
     let engine = build_engine(&cfg)?;
     let term = std::env::var("TERM").ok();
     let theme = Theme::resolve(
@@ -121,27 +153,56 @@ async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let hostname = nix::unistd::gethostname()
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "unknown".into());
+    let caps = engine.capabilities();
+    let db_pw = caps.get(Capability::DatabasePassword);
+    let bus_pw = caps.get(Capability::MessageBusPassword);
+    let tty = tty_name();
+    let demo_note = demo.then(|| match &pam_block {
+        None => "root password: demo | q quits".to_string(),
+        Some(_) => "no demo PAM (install libpam-wrapper) | q quits".to_string(),
+    });
     let settings = Settings {
         role: cfg.role,
         engine_name: engine.name(),
         engine_display: engine.display_name(),
         hostname,
         demo,
-        demo_note: demo.then(|| "q quits".to_string()),
+        demo_note,
         theme,
+        tty: tty.clone().unwrap_or_else(|| "unknown".into()),
+        idle_timeout: std::time::Duration::from_secs(cfg.auth.idle_timeout_s),
+        menu: menu::availability(cfg.role, &caps, &NodeFeatures::default()),
+        password_actions: [Availability::Available, db_pw.clone(), db_pw, bus_pw],
+        terminal_info: Settings::terminal_info_lines(&cfg.terminals),
     };
     let (now, off) = app::run::local_clock();
     let mut state = App::new(settings, now);
     state.utc_offset_s = off;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx);
+    let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx.clone());
+    let mut executor = Executor::new(
+        tx,
+        Pam::root(cfg.auth.pam_service.clone()),
+        tty,
+        engine.clone(),
+        demo,
+        BusTarget::System,
+    );
+    executor.pam_block = pam_block;
 
     let guard = terminal::TerminalGuard::enter()?;
     terminal::disable_vt_blanking(term.as_deref());
     let mut tui = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     tui.clear()?;
-    let result = app::run::run(&mut tui, &mut state, &mut rx, EventStream::new()).await;
+    let result = app::run::run(
+        &mut tui,
+        &mut state,
+        &mut rx,
+        EventStream::new(),
+        &mut |e| executor.execute(e),
+    )
+    .await;
     drop(guard);
     for c in collectors {
         c.abort();

@@ -92,7 +92,7 @@ mod tests {
         }
         assert_eq!(s.char_count(), 4);
         s.pop();
-        assert_eq!(s.expose(), "pä");
+        assert_eq!(s.expose(), "päs");
         s.clear();
         assert!(s.is_empty());
     }

@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::app::{App, Feed, Settings, Update, UpdateData};
 use crate::config::Role;
-use crate::engine::{HostSummary, NodeStatus, VmReport, VmRow, VmState};
+use crate::engine::{
+    Availability, Capabilities, Capability, HostSummary, NodeStatus, VmReport, VmRow, VmState,
+};
 use crate::probe::{
     BlockDevice, CpuInfo, DiskEntry, DiskUsage, IscsiSession, MemInfo, Nic, NicInfo, NicKind,
     TimeInfo,
@@ -27,6 +29,30 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         demo: false,
         demo_note: None,
         theme,
+        tty: "tty1".into(),
+        idle_timeout: Duration::from_secs(300),
+        menu: crate::app::menu::availability(role, &libvirt_like_caps(), &Default::default()),
+        password_actions: [
+            Availability::Available,
+            Availability::Unavailable("not supported by the libvirt engine".into()),
+            Availability::Unavailable("not supported by the libvirt engine".into()),
+            Availability::Unavailable("not supported by the libvirt engine".into()),
+        ],
+        terminal_info: Settings::terminal_info_lines(&Default::default()),
+    }
+}
+
+/// Capabilities like the libvirt engine's: service control and backup.
+pub fn libvirt_like_caps() -> Capabilities {
+    Capabilities {
+        entries: vec![
+            (Capability::ServiceControl, Availability::Available),
+            (Capability::DatabaseBackup, Availability::Available),
+            (
+                Capability::Reset,
+                Availability::Unavailable("a standalone libvirt node has no reinstall".into()),
+            ),
+        ],
     }
 }
 

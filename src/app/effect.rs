@@ -68,7 +68,7 @@ impl JobRequest {
 }
 
 /// A request to the outside world.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     /// Check the root password with PAM (authenticate + account).
     Authenticate {

@@ -3,7 +3,7 @@
 //! job -> result). Pure transitions on [`App`]; side effects are queued as
 //! [`Effect`]s for the executor.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
 use super::keys::Key;

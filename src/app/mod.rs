@@ -4,6 +4,7 @@
 pub mod action;
 pub mod collectors;
 pub mod effect;
+pub mod executor;
 pub mod flow;
 pub mod feed;
 pub mod keys;

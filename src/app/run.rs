@@ -4,7 +4,7 @@
 //! Nothing in this loop does blocking I/O other than writing the frame.
 
 use std::io;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{Event, KeyEventKind};
 use futures::{Stream, StreamExt};
@@ -12,6 +12,7 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::effect::Effect;
 use super::keys::Key;
 use super::state::App;
 use super::update::Update;
@@ -39,6 +40,7 @@ pub async fn run<B, S>(
     app: &mut App,
     updates: &mut UnboundedReceiver<Update>,
     mut events: S,
+    execute: &mut dyn FnMut(Effect),
 ) -> io::Result<()>
 where
     B: Backend,
@@ -46,6 +48,9 @@ where
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
     loop {
+        for e in app.take_effects() {
+            execute(e);
+        }
         if app.dirty {
             terminal
                 .draw(|f| ui::render(f, app))
@@ -67,7 +72,7 @@ where
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = Key::from_event(&k) {
-                        app.on_key(key);
+                        app.on_key_at(key, Instant::now());
                     }
                 }
                 Some(Ok(Event::Resize(_, _))) => {
@@ -80,7 +85,7 @@ where
             },
             _ = tokio::time::sleep(wait) => {
                 let (now, off) = local_clock();
-                app.tick(now, off);
+                app.tick(now, off, Instant::now());
             }
         }
     }

@@ -73,6 +73,7 @@ impl Settings {
             "on the reserved terminal through the BMC's virtual keyboard.".into(),
         ]
     }
+}
 
 /// The lower table of compute/storage nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,7 +28,7 @@ pub fn render_sysconfig(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(block, r);
     let mut lines = Vec::new();
     for (i, (item, avail)) in items.iter().enumerate() {
-        let label = format!("{:>2}. {}", i + 1, item.label(app.settings.engine_display));
+        let label = format!(" {:>2}. {}", i + 1, item.label(app.settings.engine_display));
         let mut style = match avail {
             Availability::Available => theme.value(),
             Availability::Unavailable(_) => theme.dim(),

@@ -15,7 +15,13 @@ use crate::ui::theme::Theme;
 /// The counts panel.
 pub fn render_counts(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
-    let block = theme.panel(title("VM INFO", &app.vms, app.now));
+    let mut t = title("VM INFO", &app.vms, app.now);
+    let other = app.vms.value.as_ref().map_or(0, |v| v.other);
+    if other > 0 && area.height < 6 {
+        // No row for "Other": say it in the title.
+        t = format!("{t}+{other} other ");
+    }
+    let block = theme.panel(t);
     let inner = frame(f, area, block);
     let Some(v) = value_or_status(f, inner, &app.vms, theme) else {
         return;

@@ -1,0 +1,81 @@
+//! End to end: the real binary in tmux at 80x24 with `--demo` (libvirt's
+//! test driver and the shipped fixture): every panel, the fixture's VM
+//! counts, resize below the minimum and back, and the job-control keys
+//! that must neither end nor suspend the console.
+
+mod common;
+use common::tmux::{bin, q, require, Tmux};
+
+const PANELS: [&str; 8] = [
+    "NODE INFO",
+    "TIME INFO",
+    "DISK INFO",
+    "NIC INFO",
+    "HOST INFO",
+    "VM INFO",
+    "CPU USAGE",
+    "MEM USAGE",
+];
+
+fn now_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains("Now "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn demo_main_screen_resize_and_job_control_keys() {
+    if !require("tmux") {
+        return;
+    }
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let t = Tmux::start(
+        &format!("{} --demo --log-file {}", bin(), q(log.path())),
+        80,
+        24,
+    );
+    let s = t.wait_for("all panels with data", |s| {
+        PANELS.iter().all(|p| s.contains(p)) && s.contains("Running   7")
+    });
+    // The fixture: 14 domains, 7 running, 5 shut off, 2 paused.
+    assert!(s.contains("Total     14"), "{s}");
+    assert!(s.contains("Stopped   5"), "{s}");
+    assert!(s.contains("VM INFO +2 other"), "{s}");
+    assert!(s.contains("F2/c") && s.contains("F12/p"), "{s}");
+    assert!(s.contains("DEMO"), "{s}");
+
+    t.resize(60, 20);
+    t.wait_text("terminal too small");
+    t.resize(80, 24);
+    t.wait_for("full screen again", |s| {
+        !s.contains("terminal too small") && PANELS.iter().all(|p| s.contains(p))
+    });
+
+    for k in ["C-c", "C-z", "C-\\"] {
+        t.key(k);
+    }
+    let before = now_line(&t.capture());
+    let after = t.wait_for("the clock to move after Ctrl+C/Ctrl+Z", |s| {
+        now_line(s) != before && !s.contains("EXITED")
+    });
+    assert!(PANELS.iter().all(|p| after.contains(p)), "{after}");
+
+    t.key("q");
+    let end = t.wait_text("EXITED:");
+    assert!(end.contains("EXITED:0"), "{end}");
+}
+
+#[test]
+fn demo_compute_role_lists_the_vms() {
+    if !require("tmux") {
+        return;
+    }
+    let t = Tmux::start(&format!("{} --demo --role compute", bin()), 120, 40);
+    let s = t.wait_for("VM table", |s| s.contains("web-01") && s.contains("win-build"));
+    assert!(s.contains("14 total, 7 run, 5 stop, 2 other"), "{s}");
+    assert!(s.contains("compute node"), "{s}");
+    t.key("q");
+    t.wait_text("EXITED:0");
+}
