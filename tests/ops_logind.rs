@@ -69,14 +69,19 @@ impl Drop for PrivateBus {
 struct Login1Double {
     calls: Arc<Mutex<Vec<(String, bool)>>>,
     inhibited: Arc<AtomicBool>,
+    /// Simulates a hung logind: the call is received but never answered.
+    hung: Arc<AtomicBool>,
 }
 
 impl Login1Double {
-    fn record(&self, method: &str, interactive: bool) -> zbus::fdo::Result<()> {
+    async fn record(&self, method: &str, interactive: bool) -> zbus::fdo::Result<()> {
         self.calls
             .lock()
             .unwrap()
             .push((method.to_string(), interactive));
+        if self.hung.load(Ordering::SeqCst) {
+            async_io::Timer::after(Duration::from_secs(3600)).await;
+        }
         if self.inhibited.load(Ordering::SeqCst) {
             // logind answers so when a shutdown inhibitor lock blocks it.
             return Err(zbus::fdo::Error::AccessDenied(
@@ -89,12 +94,12 @@ impl Login1Double {
 
 #[zbus::interface(name = "org.freedesktop.login1.Manager")]
 impl Login1Double {
-    fn reboot(&self, interactive: bool) -> zbus::fdo::Result<()> {
-        self.record("Reboot", interactive)
+    async fn reboot(&self, interactive: bool) -> zbus::fdo::Result<()> {
+        self.record("Reboot", interactive).await
     }
 
-    fn power_off(&self, interactive: bool) -> zbus::fdo::Result<()> {
-        self.record("PowerOff", interactive)
+    async fn power_off(&self, interactive: bool) -> zbus::fdo::Result<()> {
+        self.record("PowerOff", interactive).await
     }
 }
 
@@ -116,9 +121,11 @@ fn logind_reboot_and_poweroff() {
 
     let calls = Arc::new(Mutex::new(Vec::new()));
     let inhibited = Arc::new(AtomicBool::new(false));
+    let hung = Arc::new(AtomicBool::new(false));
     let double = Login1Double {
         calls: calls.clone(),
         inhibited: inhibited.clone(),
+        hung: hung.clone(),
     };
     let _server = zbus::blocking::connection::Builder::address(bus.address.as_str())
         .unwrap()
@@ -145,6 +152,14 @@ fn logind_reboot_and_poweroff() {
     match request(PowerAction::Reboot, &target, t) {
         Err(PowerError::Refused(m)) => assert!(m.contains("inhibited"), "{m}"),
         other => panic!("expected Refused, got {other:?}"),
+    }
+
+    // A logind that never answers: the deadline turns it into Unreachable.
+    inhibited.store(false, Ordering::SeqCst);
+    hung.store(true, Ordering::SeqCst);
+    match request(PowerAction::PowerOff, &target, Duration::from_secs(2)) {
+        Err(PowerError::Unreachable(m)) => assert!(m.contains("no answer"), "{m}"),
+        other => panic!("expected Unreachable after the deadline, got {other:?}"),
     }
 }
 

@@ -246,7 +246,7 @@ pub fn unit_state(
             async move {
                 u.get_property::<String>(name)
                     .await
-                    .map_err(|e| classify(&e.into(), bus, unit))
+                    .map_err(|e| classify(&e, bus, unit))
             }
         };
         let load = get("LoadState").await?;
