@@ -234,6 +234,10 @@ fn pam_scenarios() {
         "child did not run the scenarios:\n{text}"
     );
     assert!(
+        text.contains("authentication of root on tty1 failed: wrong password"),
+        "failure not audited:\n{text}"
+    );
+    assert!(
         text.contains("authentication of root on tty1 succeeded"),
         "no audit line:\n{text}"
     );
