@@ -69,3 +69,13 @@ pub fn op<E: Display>(name: &str, outcome: Result<&str, &E>) {
         ),
     }
 }
+
+/// Shorthand for `op(name, Ok(summary))`.
+pub fn op_ok(name: &str, summary: &str) {
+    op::<&str>(name, Ok(summary));
+}
+
+/// Shorthand for `op(name, Err(error))`.
+pub fn op_err<E: Display>(name: &str, error: &E) {
+    op(name, Err(error));
+}
