@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod job;
 pub mod logging;
+pub mod ops;
 pub mod probe;
 pub mod secret;
 pub mod terminal;

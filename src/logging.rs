@@ -16,7 +16,16 @@ use crate::config::Config;
 pub fn init(cfg: &Config) -> anyhow::Result<&'static str> {
     let filter = || {
         EnvFilter::try_from_env("NODECONSOLE_LOG")
-            .or_else(|_| EnvFilter::try_new(cfg.log.level.as_deref().unwrap_or("info")))
+            .or_else(|_| {
+                // netlink-packet-route warns on every dump about kernel
+                // attributes newer than itself; that is noise here.
+                EnvFilter::try_new(
+                    cfg.log
+                        .level
+                        .as_deref()
+                        .unwrap_or("info,netlink_packet_route=error"),
+                )
+            })
             .unwrap_or_else(|_| EnvFilter::new("info"))
     };
     if let Some(path) = &cfg.log.file {

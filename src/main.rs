@@ -192,6 +192,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
     executor.pam_block = pam_block;
 
     let guard = terminal::TerminalGuard::enter()?;
+    terminal::quiet_stderr(cfg.log.file.as_deref());
     terminal::disable_vt_blanking(term.as_deref());
     let mut tui = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     tui.clear()?;
@@ -204,6 +205,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
     )
     .await;
     drop(guard);
+    terminal::restore_stderr();
     for c in collectors {
         c.abort();
     }

@@ -44,6 +44,7 @@ pub fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
+        restore_stderr();
         let location = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
@@ -93,5 +94,47 @@ pub fn disable_vt_blanking(term: Option<&str>) {
         let mut out = io::stdout();
         let _ = out.write_all(b"\x1b[9;0]\x1b[14;0]");
         let _ = out.flush();
+    }
+}
+
+/// The original standard error, kept while it is redirected.
+static SAVED_STDERR: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// While the UI owns the terminal, anything a library writes to standard
+/// error (libvirt, libxml2, pam_wrapper, PAM modules) would land in the
+/// middle of the screen. When stderr is the console's terminal, point it at
+/// `target` (the log file) or /dev/null; `restore_stderr` undoes it so a
+/// panic message still reaches the operator.
+pub fn quiet_stderr(target: Option<&std::path::Path>) {
+    use std::io::IsTerminal;
+    use std::os::fd::AsRawFd;
+    if !io::stderr().is_terminal() {
+        return;
+    }
+    let file = match target {
+        Some(p) => std::fs::OpenOptions::new().append(true).create(true).open(p),
+        None => std::fs::OpenOptions::new().write(true).open("/dev/null"),
+    };
+    let Ok(file) = file else { return };
+    // SAFETY: plain fd duplication; fd 2 stays valid throughout.
+    unsafe {
+        let saved = libc::dup(2);
+        if saved >= 0 && libc::dup2(file.as_raw_fd(), 2) >= 0 {
+            SAVED_STDERR.store(saved, Ordering::SeqCst);
+        } else if saved >= 0 {
+            libc::close(saved);
+        }
+    }
+}
+
+/// Points standard error back at the terminal (idempotent).
+pub fn restore_stderr() {
+    let saved = SAVED_STDERR.swap(-1, Ordering::SeqCst);
+    if saved >= 0 {
+        // SAFETY: `saved` is our own duplicate of the original fd 2.
+        unsafe {
+            libc::dup2(saved, 2);
+            libc::close(saved);
+        }
     }
 }

