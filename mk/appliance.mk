@@ -40,7 +40,7 @@ APPLIANCE_SUBST = sed -e 's|/usr/bin/nodeconsole|$(BINDIR)/nodeconsole|g' \
 	-e 's|/usr/share/doc/nodeconsole|$(DOCDIR)|g' \
 	-e 's|^UNITDIR=.*|UNITDIR=$(UNITDIR)|'
 
-APPLIANCE_UNITS := nodeconsole@.service nodeconsole-serial@.service nodeconsole-cli@.service
+APPLIANCE_UNITS := nodeconsole@.service nodeconsole-serial@.service nodeconsole-cli@.service nodeconsole-cloud-install.service
 
 # systemd-analyze (systemd), rpm -qlp (rpm), ksvalidator (pykickstart from
 # PyPI into a venv: Debian does not package it), setterm (util-linux).
