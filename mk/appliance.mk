@@ -42,9 +42,11 @@ APPLIANCE_SUBST = sed -e 's|/usr/bin/nodeconsole|$(BINDIR)/nodeconsole|g' \
 
 APPLIANCE_UNITS := nodeconsole@.service nodeconsole-serial@.service nodeconsole-cli@.service nodeconsole-cloud-install.service
 
-# systemd-analyze (systemd), rpm -qlp (rpm), ksvalidator (pykickstart from
-# PyPI into a venv: Debian does not package it), setterm (util-linux).
-TEST_DEBS += systemd rpm python3-venv util-linux dpkg-dev
+# systemd-analyze and systemctl (systemd), rpm -qlp (rpm), dpkg-shlibdeps for
+# cargo-deb (dpkg-dev), ksvalidator (pykickstart from PyPI into a venv: Debian
+# does not package it), the ISO builder's test (xorriso, createrepo-c,
+# mtools, dosfstools).
+TEST_DEBS += systemd rpm dpkg-dev python3-venv util-linux xorriso createrepo-c mtools dosfstools
 KSVENV ?= target/appliance-tools/ksvenv
 PYKICKSTART_VERSION ?= 3.78
 
@@ -112,7 +114,8 @@ uninstall:
 appliance-tools:
 	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))
 	@command -v cargo-generate-rpm >/dev/null 2>&1 || $(CARGO) install --locked cargo-generate-rpm $(if $(CARGO_GENERATE_RPM_VERSION),--version $(CARGO_GENERATE_RPM_VERSION))
-	@test -x $(KSVENV)/bin/ksvalidator || { python3 -m venv $(KSVENV) && $(KSVENV)/bin/pip install -q pykickstart==$(PYKICKSTART_VERSION); }
+	@scripts/ensure-debs python3-venv
+	@test -x $(KSVENV)/bin/ksvalidator || { rm -rf $(KSVENV) && python3 -m venv $(KSVENV) && $(KSVENV)/bin/pip install -q pykickstart==$(PYKICKSTART_VERSION); }
 
 # `make test` needs the packaging tools and ksvalidator (tests/appliance.rs).
 deps-test: appliance-tools
