@@ -30,7 +30,7 @@ PKG_OUT ?= target/packages
 # without touching target/release.
 PKG_TARGET_DIR ?= target/pkg
 CARGO_DEB_VERSION ?= 3.8.0
-CARGO_GENERATE_RPM_VERSION ?=
+CARGO_GENERATE_RPM_VERSION ?= 0.21.1
 
 INSTALL ?= install
 # The units and the generator name the packaged paths (/usr/...); a

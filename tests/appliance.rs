@@ -797,6 +797,7 @@ fn deb_lists_the_expected_files_and_takes_tty1() {
         .map(|p| p.trim_start_matches('.').to_string())
         .collect();
     let mut want = set(INSTALLED_USR);
+    want.extend(other_assets());
     want.insert("/usr/share/doc/nodeconsole/copyright".into());
     assert_eq!(files, want, "dpkg-deb -c:\n{listing}");
 
@@ -891,7 +892,9 @@ fn rpm_lists_the_expected_files_and_takes_tty1() {
     };
     let rpmq = |args: &[&str]| text(&ok(Command::new("rpm").args(args).arg(&rpm), MIN).stdout);
     let files: BTreeSet<String> = rpmq(&["-qlp"]).lines().map(str::to_string).collect();
-    assert_eq!(files, set(INSTALLED_USR), "rpm -qlp");
+    let mut want = set(INSTALLED_USR);
+    want.extend(other_assets());
+    assert_eq!(files, want, "rpm -qlp");
     let config: BTreeSet<String> = rpmq(&["-qcp"]).lines().map(str::to_string).collect();
     assert_eq!(
         config,
