@@ -112,8 +112,8 @@ uninstall:
 
 # cargo-deb / cargo-generate-rpm are compiled once into ~/.cargo/bin.
 appliance-tools:
-	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))
-	@command -v cargo-generate-rpm >/dev/null 2>&1 || $(CARGO) install --locked cargo-generate-rpm $(if $(CARGO_GENERATE_RPM_VERSION),--version $(CARGO_GENERATE_RPM_VERSION))
+	@$(CARGO) deb --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))
+	@$(CARGO) generate-rpm --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-generate-rpm $(if $(CARGO_GENERATE_RPM_VERSION),--version $(CARGO_GENERATE_RPM_VERSION))
 	@scripts/ensure-debs python3-venv
 	@test -x $(KSVENV)/bin/ksvalidator || { rm -rf $(KSVENV) && python3 -m venv $(KSVENV) && $(KSVENV)/bin/pip install -q pykickstart==$(PYKICKSTART_VERSION); }
 
@@ -124,11 +124,11 @@ appliance-stage-bin: appliance-check-bin
 	$(INSTALL) -D -m 0755 $(NODECONSOLE_BIN) $(PKG_TARGET_DIR)/release/nodeconsole
 
 deb: appliance-stage-bin
-	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))
+	@$(CARGO) deb --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))
 	mkdir -p $(PKG_OUT)
 	CARGO_TARGET_DIR=$(PKG_TARGET_DIR) $(CARGO) deb --no-build --output $(PKG_OUT)/
 
 rpm: appliance-stage-bin
-	@command -v cargo-generate-rpm >/dev/null 2>&1 || $(CARGO) install --locked cargo-generate-rpm $(if $(CARGO_GENERATE_RPM_VERSION),--version $(CARGO_GENERATE_RPM_VERSION))
+	@$(CARGO) generate-rpm --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-generate-rpm $(if $(CARGO_GENERATE_RPM_VERSION),--version $(CARGO_GENERATE_RPM_VERSION))
 	mkdir -p $(PKG_OUT)
 	$(CARGO) generate-rpm --target-dir $(PKG_TARGET_DIR) -o $(PKG_OUT)/

@@ -745,16 +745,33 @@ fn make_install_honours_prefix_and_refuses_a_missing_binary() {
 
 // ------------------------------------------------------------ packages
 
+/// Whether `cargo SUB` works (cargo also finds subcommands in
+/// $CARGO_HOME/bin when that is not on PATH); like `need` otherwise.
+fn need_cargo_subcommand(sub: &str) -> bool {
+    let found = run(Command::new("cargo").args([sub, "--version"]), MIN)
+        .status
+        .success();
+    if !found {
+        let msg = format!(
+            "`cargo {sub}` not found; `make appliance-tools` compiles it with cargo install"
+        );
+        if in_ci() {
+            panic!("CI=true and a test prerequisite is missing: {msg}");
+        }
+        eprintln!("\n!!!!!!!! SKIPPED: {msg} !!!!!!!!\n");
+    }
+    found
+}
+
 fn package(target: &str, dir: &Path) -> Option<PathBuf> {
-    let tool = if target == "deb" {
-        "cargo-deb"
+    let sub = if target == "deb" {
+        "deb"
     } else {
-        "cargo-generate-rpm"
+        "generate-rpm"
     };
-    need(
-        tool,
-        "`make appliance-tools` compiles it with cargo install",
-    )?;
+    if !need_cargo_subcommand(sub) {
+        return None;
+    }
     let out_dir = dir.join("out");
     ok(
         make(&[
