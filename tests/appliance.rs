@@ -309,7 +309,7 @@ fn verify_unit(analyze: &Path, dirs: &[&Path], unit: &str) -> Result<(), String>
         Command::new(analyze)
             .args(["verify", "--man=no", unit])
             .env("SYSTEMD_UNIT_PATH", path.join(":"))
-            .env("SYSTEMD_LOG_COLOR", "0"),
+            .env("SYSTEMD_COLORS", "0"),
         MIN,
     );
     let stderr = text(&out.stderr);
