@@ -1058,6 +1058,21 @@ fn kickstarts_carry_the_spec_defaults_and_the_role() {
         };
         assert_eq!(cfg.terminals.cli_command, cli);
     }
+    // Every script section is valid shell (anaconda runs them with /bin/sh).
+    let dir = tempdir();
+    for mode in MODES {
+        let k = ks(mode);
+        let mut n = 0;
+        for header in ["%pre", "%post --nochroot", "%post --interpreter"] {
+            if let Some(body) = ks_section(&k, header) {
+                let f = dir.path().join(format!("{mode}-{n}.sh"));
+                fs::write(&f, body).unwrap();
+                ok(Command::new("sh").arg("-n").arg(&f), MIN);
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "{mode}.ks: %pre and %post expected");
+    }
     // The same %pre (the bond) in every mode.
     let pre = ks_section(&ks("compute"), "%pre").unwrap();
     for mode in MODES {
