@@ -104,8 +104,10 @@ mod tests {
 
     #[test]
     fn flags_override_config() {
-        let mut cfg = Config::default();
-        cfg.role = Role::Storage;
+        let mut cfg = Config {
+            role: Role::Storage,
+            ..Default::default()
+        };
         parse(&[
             "--role",
             "compute",
@@ -133,8 +135,10 @@ mod tests {
 
     #[test]
     fn demo_defaults() {
-        let mut cfg = Config::default();
-        cfg.role = Role::Storage;
+        let mut cfg = Config {
+            role: Role::Storage,
+            ..Default::default()
+        };
         let c = parse(&["--demo"]);
         assert_eq!(c.config_path(), None);
         c.apply(&mut cfg);

@@ -44,7 +44,10 @@ pub fn init(cfg: &Config) -> anyhow::Result<&'static str> {
     if Path::new("/run/systemd/journal/socket").exists() {
         if let Ok(j) = tracing_journald::layer() {
             Registry::default()
-                .with(j.with_syslog_identifier("nodeconsole".into()).with_filter(filter()))
+                .with(
+                    j.with_syslog_identifier("nodeconsole".into())
+                        .with_filter(filter()),
+                )
                 .try_init()?;
             return Ok("journald");
         }

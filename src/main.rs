@@ -10,16 +10,16 @@ use crossterm::event::EventStream;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
+use nodeconsole::app::executor::Executor;
+use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::app::{self, App, Settings};
 use nodeconsole::cli::Cli;
 use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
-use nodeconsole::ui::theme::Theme;
-use nodeconsole::app::executor::Executor;
-use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::engine::{Availability, Capability};
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
+use nodeconsole::ui::theme::Theme;
 use nodeconsole::{assets, logging, terminal};
 
 /// The demo's libvirt test-driver fixture, under assets/.
@@ -30,10 +30,8 @@ fn main() -> ExitCode {
     // Demo PAM first: it may re-execute this binary with pam_wrapper
     // preloaded, which must happen before any thread exists.
     let demo_pam = (cli.demo && cli.pam_service.is_none()).then(|| {
-        let dir = std::env::temp_dir().join(format!(
-            "nodeconsole-demo-pam-{}",
-            nix::unistd::getuid()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("nodeconsole-demo-pam-{}", nix::unistd::getuid()));
         ops::demo_pam::setup_or_reexec(&dir)
     });
     let mut cfg = match cli.config_path() {

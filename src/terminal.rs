@@ -112,7 +112,10 @@ pub fn quiet_stderr(target: Option<&std::path::Path>) {
         return;
     }
     let file = match target {
-        Some(p) => std::fs::OpenOptions::new().append(true).create(true).open(p),
+        Some(p) => std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(p),
         None => std::fs::OpenOptions::new().write(true).open("/dev/null"),
     };
     let Ok(file) = file else { return };

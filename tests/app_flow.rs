@@ -109,7 +109,10 @@ fn right_password_opens_the_menu_and_f2_leaves_and_asks_again() {
     assert_eq!(a.screen, Screen::Main);
     assert!(!a.authenticated());
     a.on_key(Key::F(2));
-    assert!(matches!(a.window, Some(Window::Password { .. })), "asks again");
+    assert!(
+        matches!(a.window, Some(Window::Password { .. })),
+        "asks again"
+    );
 }
 
 #[test]
@@ -143,7 +146,10 @@ fn root_password_change_flow() {
     auth(&mut a, p, true);
     a.on_key(Key::Enter); // Change Passwords
     let s = text(&draw(&a, 80, 24));
-    assert!(s.contains("System root password") && s.contains("MySQL root password (unavailable)"), "{s}");
+    assert!(
+        s.contains("System root password") && s.contains("MySQL root password (unavailable)"),
+        "{s}"
+    );
     a.on_key(Key::Down);
     a.on_key(Key::Enter);
     let s = text(&draw(&a, 80, 24));
@@ -158,7 +164,10 @@ fn root_password_change_flow() {
     a.on_key(Key::Enter);
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("the new passwords do not match"), "{s}");
-    assert!(!s.contains("New-pw") && !s.contains("old-pw"), "masked:\n{s}");
+    assert!(
+        !s.contains("New-pw") && !s.contains("old-pw"),
+        "masked:\n{s}"
+    );
     assert!(a.take_effects().is_empty(), "nothing changes on mismatch");
     typ(&mut a, "New-pw-1!");
     a.on_key(Key::Enter);
@@ -178,10 +187,15 @@ fn root_password_change_flow() {
     }
     a.apply(Update {
         at: testdata::now(),
-        data: UpdateData::PasswordChanged(Err("BAD PASSWORD: it is based on a dictionary word".into())),
+        data: UpdateData::PasswordChanged(Err(
+            "BAD PASSWORD: it is based on a dictionary word".into()
+        )),
     });
     let s = text(&draw(&a, 80, 24));
-    assert!(s.contains("NOT changed") && s.contains("dictionary word"), "{s}");
+    assert!(
+        s.contains("NOT changed") && s.contains("dictionary word"),
+        "{s}"
+    );
     a.on_key(Key::Enter);
     assert_eq!(a.screen, Screen::SysConfig);
 }
@@ -203,7 +217,10 @@ fn f12_reboot_requires_the_exact_phrase() {
     typ(&mut a, "REBOOT");
     a.on_key(Key::Enter);
     let e = a.take_effects();
-    assert!(matches!(e[..], [Effect::Power(PowerChoice::Reboot)]), "{e:?}");
+    assert!(
+        matches!(e[..], [Effect::Power(PowerChoice::Reboot)]),
+        "{e:?}"
+    );
     a.apply(Update {
         at: testdata::now(),
         data: UpdateData::PowerDone(Ok("Demo mode: nothing was done.".into())),
@@ -222,7 +239,10 @@ fn poweroff_phrase() {
     a.on_key(Key::Enter);
     typ(&mut a, "POWEROFF");
     a.on_key(Key::Enter);
-    assert!(matches!(a.take_effects()[..], [Effect::Power(PowerChoice::PowerOff)]));
+    assert!(matches!(
+        a.take_effects()[..],
+        [Effect::Power(PowerChoice::PowerOff)]
+    ));
 }
 
 #[test]
@@ -275,7 +295,10 @@ fn service_control_needs_the_typed_phrase() {
     a.on_key(Key::Enter);
     let e = a.take_effects();
     assert!(
-        matches!(e[..], [Effect::Job(JobRequest::Service(ServiceAction::Restart))]),
+        matches!(
+            e[..],
+            [Effect::Job(JobRequest::Service(ServiceAction::Restart))]
+        ),
         "{e:?}"
     );
     let s = text(&draw(&a, 80, 24));

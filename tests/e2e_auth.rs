@@ -83,7 +83,9 @@ fn gate_menu_password_change_power_and_idle() {
     password(&t, "F2", WRONG);
     screens.push(t.wait_text("Authentication failed"));
     t.key("Enter");
-    screens.push(t.wait_for("main screen", |s| s.contains("NIC INFO") && !s.contains("Authentication")));
+    screens.push(t.wait_for("main screen", |s| {
+        s.contains("NIC INFO") && !s.contains("Authentication")
+    }));
 
     // Right password: the 12 items; j/k; Esc; F2 back; F2 asks again.
     password(&t, "F2", RIGHT);
@@ -94,7 +96,9 @@ fn gate_menu_password_change_power_and_idle() {
     t.key("Enter");
     screens.push(t.wait_text("Ctrl+Alt+F2"));
     t.key("Escape");
-    screens.push(t.wait_for("menu again", |s| s.contains("System Configuration") && !s.contains("Ctrl+Alt+F2")));
+    screens.push(t.wait_for("menu again", |s| {
+        s.contains("System Configuration") && !s.contains("Ctrl+Alt+F2")
+    }));
     t.key("k");
     t.key("j");
     t.key("F2");
@@ -150,12 +154,20 @@ fn gate_menu_password_change_power_and_idle() {
     assert!(s.contains("Reboot"), "{s}");
     screens.push(s);
     t.key("Enter");
-    screens.push(t.wait_for("main screen", |s| s.contains("NIC INFO") && !s.contains("Demo mode")));
+    screens.push(t.wait_for("main screen", |s| {
+        s.contains("NIC INFO") && !s.contains("Demo mode")
+    }));
 
     // Nothing secret anywhere.
     let logtext = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(logtext.contains("outcome=\"failure\""), "audit log: {logtext}");
-    assert!(logtext.contains("outcome=\"success\""), "audit log: {logtext}");
+    assert!(
+        logtext.contains("outcome=\"failure\""),
+        "audit log: {logtext}"
+    );
+    assert!(
+        logtext.contains("outcome=\"success\""),
+        "audit log: {logtext}"
+    );
     for pw in [RIGHT, WRONG, NEWPW] {
         assert!(!logtext.contains(pw), "password in the log");
         for s in &screens {

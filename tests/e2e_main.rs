@@ -73,7 +73,9 @@ fn demo_compute_role_lists_the_vms() {
         return;
     }
     let t = Tmux::start(&format!("{} --demo --role compute", bin()), 120, 40);
-    let s = t.wait_for("VM table", |s| s.contains("web-01") && s.contains("win-build"));
+    let s = t.wait_for("VM table", |s| {
+        s.contains("web-01") && s.contains("win-build")
+    });
     assert!(s.contains("14 total, 7 run, 5 stop, 2 other"), "{s}");
     assert!(s.contains("compute node"), "{s}");
     t.key("q");

@@ -93,7 +93,13 @@ fn footer_shows_both_privileged_keys_with_letter_alternatives() {
         let app = testdata::app(role, Theme::MONO_ASCII, 3);
         let s = text(&draw(&app, 80, 24));
         let footer = s.lines().nth(23).unwrap();
-        assert!(footer.contains("F2/c") && footer.contains("System Configuration"), "{footer}");
-        assert!(footer.contains("F12/p") && footer.contains("Reboot/Poweroff"), "{footer}");
+        assert!(
+            footer.contains("F2/c") && footer.contains("System Configuration"),
+            "{footer}"
+        );
+        assert!(
+            footer.contains("F12/p") && footer.contains("Reboot/Poweroff"),
+            "{footer}"
+        );
     }
 }

@@ -53,13 +53,19 @@ impl Collector for EngineVms {
     }
 }
 
-fn wrap<T>(f: fn(Result<T, String>) -> UpdateData) -> impl Fn(Result<T, String>, SystemTime) -> Update {
+fn wrap<T>(
+    f: fn(Result<T, String>) -> UpdateData,
+) -> impl Fn(Result<T, String>, SystemTime) -> Update {
     move |r, at| Update { at, data: f(r) }
 }
 
 /// Spawns all collectors for this role; they stop when `tx`'s receiver is
 /// dropped.
-pub fn spawn_all(cfg: &Config, engine: Arc<dyn Engine>, tx: UnboundedSender<Update>) -> Vec<JoinHandle<()>> {
+pub fn spawn_all(
+    cfg: &Config,
+    engine: Arc<dyn Engine>,
+    tx: UnboundedSender<Update>,
+) -> Vec<JoinHandle<()>> {
     let refresh = cfg.refresh();
     let probe_timeout = Duration::from_secs(2);
     let engine_timeout = Duration::from_secs_f64(cfg.libvirt.timeout_s.max(0.5));

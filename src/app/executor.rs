@@ -106,11 +106,20 @@ impl Executor {
         if let Some(why) = &self.pam_block {
             match effect {
                 Effect::Authenticate { purpose, .. } => {
-                    send(&tx, UpdateData::Auth { purpose, result: Err(format!("PAM is disabled: {why}")) });
+                    send(
+                        &tx,
+                        UpdateData::Auth {
+                            purpose,
+                            result: Err(format!("PAM is disabled: {why}")),
+                        },
+                    );
                     return;
                 }
                 Effect::ChangeRootPassword { .. } => {
-                    send(&tx, UpdateData::PasswordChanged(Err(format!("PAM is disabled: {why}"))));
+                    send(
+                        &tx,
+                        UpdateData::PasswordChanged(Err(format!("PAM is disabled: {why}"))),
+                    );
                     return;
                 }
                 _ => {}
@@ -168,7 +177,12 @@ impl Executor {
                         };
                         blocking(POWER_TIMEOUT, move || {
                             crate::ops::power::request(action, &bus, POWER_TIMEOUT)
-                                .map(|()| format!("logind accepted {}; the node goes down now.", choice.method()))
+                                .map(|()| {
+                                    format!(
+                                        "logind accepted {}; the node goes down now.",
+                                        choice.method()
+                                    )
+                                })
                                 .map_err(|e| e.to_string())
                         })
                         .await
@@ -198,7 +212,11 @@ impl Executor {
 }
 
 /// Runs one job to its end.
-fn run_job(engine: &dyn Engine, req: &JobRequest, p: &mut dyn Progress) -> Result<Vec<String>, String> {
+fn run_job(
+    engine: &dyn Engine,
+    req: &JobRequest,
+    p: &mut dyn Progress,
+) -> Result<Vec<String>, String> {
     match req {
         JobRequest::Service(a) => engine
             .service(*a, p)

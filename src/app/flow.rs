@@ -9,7 +9,9 @@ use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
 use super::keys::Key;
 use super::menu::MenuItem;
 use super::state::{App, Screen};
-use super::widgets::{Choice, Confirm, Field, FieldKind, Form, Message, Outcome, Phrase, Progress, Tone};
+use super::widgets::{
+    Choice, Confirm, Field, FieldKind, Form, Message, Outcome, Phrase, Progress, Tone,
+};
 use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
 use crate::engine::{Availability, ServiceAction};
 
@@ -302,9 +304,8 @@ impl App {
                 } else {
                     format!("reset {name}")
                 };
-                let mut lines = vec![
-                    "EXTREMELY DANGEROUS: this reinstalls the service.".to_string(),
-                ];
+                let mut lines =
+                    vec!["EXTREMELY DANGEROUS: this reinstalls the service.".to_string()];
                 if drop_database {
                     lines.push("The database is emptied: all cloud data is lost.".into());
                 }
@@ -350,10 +351,7 @@ impl App {
                         } else {
                             "Poweroff"
                         },
-                        vec![format!(
-                            "This {what} the node {}.",
-                            self.settings.hostname
-                        )],
+                        vec![format!("This {what} the node {}.", self.settings.hostname)],
                         c.phrase(),
                     ),
                     PhraseFor::Power(c),
@@ -498,7 +496,10 @@ impl App {
             }
             Err(e) => {
                 tracing::warn!(target: "audit", user = "root", error = %e, "root password change failed");
-                (Tone::Error, vec!["The root password was NOT changed.".to_string(), e])
+                (
+                    Tone::Error,
+                    vec!["The root password was NOT changed.".to_string(), e],
+                )
             }
         };
         lines.retain(|l| !l.trim().is_empty());
@@ -568,10 +569,7 @@ impl App {
         } else {
             After::Main
         };
-        self.window = Some(Window::Message(
-            Message { title, lines, tone },
-            after,
-        ));
+        self.window = Some(Window::Message(Message { title, lines, tone }, after));
         self.dirty = true;
     }
 }

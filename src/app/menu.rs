@@ -121,10 +121,12 @@ pub fn availability(
                 | MenuItem::ConfigureNetworks
                 | MenuItem::SetManagementNetwork => node.network.clone(),
                 MenuItem::CollectLogs => node.collect_logs.clone(),
-                MenuItem::BackupDatabase => match (&node.exports, caps.get(Capability::DatabaseBackup)) {
-                    (Availability::Available, a) => a,
-                    (u, _) => u.clone(),
-                },
+                MenuItem::BackupDatabase => {
+                    match (&node.exports, caps.get(Capability::DatabaseBackup)) {
+                        (Availability::Available, a) => a,
+                        (u, _) => u.clone(),
+                    }
+                }
                 other => caps.get(other.capability().expect("engine item")),
             };
             (item, a)
@@ -192,7 +194,10 @@ mod tests {
         let get = |i| a.iter().find(|(x, _)| *x == i).unwrap().1.clone();
         assert_eq!(get(MenuItem::ServiceControl), Availability::Available);
         assert!(matches!(get(MenuItem::Reset), Availability::Unavailable(_)));
-        assert!(matches!(get(MenuItem::RenameNic), Availability::Unavailable(_)));
+        assert!(matches!(
+            get(MenuItem::RenameNic),
+            Availability::Unavailable(_)
+        ));
         assert_eq!(get(MenuItem::TerminalInfo), Availability::Available);
     }
 }

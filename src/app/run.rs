@@ -52,9 +52,7 @@ where
             execute(e);
         }
         if app.dirty {
-            terminal
-                .draw(|f| ui::render(f, app))
-                .map_err(Into::into)?;
+            terminal.draw(|f| ui::render(f, app)).map_err(Into::into)?;
             app.dirty = false;
         }
         if app.quit {

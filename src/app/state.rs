@@ -7,15 +7,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::action::Action;
 use super::effect::{Effect, GatePurpose};
-use super::menu::MenuItem;
-use super::window::Window;
-use crate::engine::Availability;
-use crate::ops::backoff::Backoff;
 use super::feed::Feed;
 use super::keys::{self, Binding, Key};
+use super::menu::MenuItem;
 use super::update::{Update, UpdateData};
+use super::window::Window;
 use crate::config::Role;
+use crate::engine::Availability;
 use crate::engine::{HostSummary, NodeStatus, VmReport};
+use crate::ops::backoff::Backoff;
 use crate::probe::{BlockDevice, CpuInfo, DiskEntry, IscsiSession, MemInfo, NicInfo, TimeInfo};
 
 /// How many CPU/memory samples the history sparklines keep.
@@ -255,7 +255,11 @@ impl App {
         if self.screen == Screen::SysConfig {
             return vec![
                 Binding::new(&[Key::Up, Key::Char('k')], None, Action::ScrollUp),
-                Binding::new(&[Key::Down, Key::Char('j')], Some("Move"), Action::ScrollDown),
+                Binding::new(
+                    &[Key::Down, Key::Char('j')],
+                    Some("Move"),
+                    Action::ScrollDown,
+                ),
                 Binding::new(&[Key::Home], None, Action::Home),
                 Binding::new(&[Key::End], None, Action::End),
                 Binding::new(&[Key::Enter], Some("Open"), Action::Open),
@@ -298,7 +302,11 @@ impl App {
             b.push(Binding::new(&[Key::Tab], Some("Table"), Action::NextTable));
         }
         if self.settings.demo {
-            b.push(Binding::new(&[Key::Char('q')], Some("Quit demo"), Action::Quit));
+            b.push(Binding::new(
+                &[Key::Char('q')],
+                Some("Quit demo"),
+                Action::Quit,
+            ));
         }
         b
     }

@@ -51,7 +51,9 @@ pub fn age(d: Duration) -> String {
 pub fn datetime(t: SystemTime, utc_offset_s: i32) -> String {
     let off = FixedOffset::east_opt(utc_offset_s).unwrap_or(FixedOffset::east_opt(0).unwrap());
     let dt: DateTime<Utc> = t.into();
-    dt.with_timezone(&off).format("%Y-%m-%d %H:%M:%S").to_string()
+    dt.with_timezone(&off)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// `UTC+08:00` style zone label.

@@ -155,8 +155,7 @@ fn render_management(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Min(3),
     ])
     .areas(area);
-    let [node, time] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
+    let [node, time] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
     panels::node::render(f, node, app);
     panels::time::render(f, time, app);
     panels::nic::render(f, r_nic, app);
@@ -216,8 +215,7 @@ fn render_node(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Min(3),
     ])
     .areas(area);
-    let [node, time] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
+    let [node, time] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
     panels::node::render(f, node, app);
     panels::time::render(f, time, app);
     panels::nic::render(f, r_nic, app);

@@ -45,7 +45,10 @@ pub fn render_sysconfig(f: &mut Frame, area: Rect, app: &App) {
     }
     lines.push(Line::raw(""));
     if let Some((_, Availability::Unavailable(why))) = items.get(app.menu_cursor) {
-        lines.push(Line::styled(format::fit(why, inner.width as usize), theme.dim()));
+        lines.push(Line::styled(
+            format::fit(why, inner.width as usize),
+            theme.dim(),
+        ));
     } else {
         lines.push(Line::styled(
             "Enter opens the item; F2 or c returns to the main screen.",
@@ -91,7 +94,14 @@ pub fn hints(w: &Window) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-fn popup<'a>(f: &mut Frame, area: Rect, theme: &Theme, title: &str, lines: Vec<Line<'a>>, min_w: u16) {
+fn popup<'a>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    lines: Vec<Line<'a>>,
+    min_w: u16,
+) {
     let content_w = lines
         .iter()
         .map(|l| l.width() as u16)
@@ -99,7 +109,9 @@ fn popup<'a>(f: &mut Frame, area: Rect, theme: &Theme, title: &str, lines: Vec<L
         .unwrap_or(0)
         .max(title.chars().count() as u16 + 4)
         .max(min_w);
-    let w = (content_w + 4).min(area.width.saturating_sub(2)).max(10.min(area.width));
+    let w = (content_w + 4)
+        .min(area.width.saturating_sub(2))
+        .max(10.min(area.width));
     // Wrapped lines may need more rows than lines.
     let inner_w = w.saturating_sub(4).max(1) as usize;
     let rows: usize = lines
@@ -146,10 +158,7 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled("Password: ", theme.label()),
-                    Span::styled(
-                        format::pad(&field.display(), 24),
-                        theme.selected(),
-                    ),
+                    Span::styled(format::pad(&field.display(), 24), theme.selected()),
                 ]),
                 Line::raw(""),
             ];
@@ -164,7 +173,10 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
                     theme.bad(),
                 ));
             } else {
-                lines.push(Line::styled("Enter to continue, Esc to cancel", theme.dim()));
+                lines.push(Line::styled(
+                    "Enter to continue, Esc to cancel",
+                    theme.dim(),
+                ));
             }
             popup(f, area, theme, "Authentication", lines, 40);
         }
@@ -189,8 +201,15 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
                 if i == c.cursor {
                     style = theme.selected();
                 }
-                let suffix = if disabled.is_some() { " (unavailable)" } else { "" };
-                lines.push(Line::styled(format::pad(&format!(" {label}{suffix}"), 40), style));
+                let suffix = if disabled.is_some() {
+                    " (unavailable)"
+                } else {
+                    ""
+                };
+                lines.push(Line::styled(
+                    format::pad(&format!(" {label}{suffix}"), 40),
+                    style,
+                ));
             }
             if let Some(e) = &c.error {
                 lines.push(Line::raw(""));
@@ -232,7 +251,12 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
             let w = area.width.saturating_sub(6).min(74) as usize;
             let mut lines = vec![Line::styled(p.phase.clone(), theme.title())];
             if let Some(fr) = p.fraction {
-                lines.push(gauge(theme, (fr.clamp(0.0, 1.0) * 100.0).round() as u8, w, String::new()));
+                lines.push(gauge(
+                    theme,
+                    (fr.clamp(0.0, 1.0) * 100.0).round() as u8,
+                    w,
+                    String::new(),
+                ));
             }
             let room = area.height.saturating_sub(8) as usize;
             let start = p.lines.len().saturating_sub(room.min(12));
@@ -264,14 +288,24 @@ fn form_lines<'a>(form: &Form, theme: &Theme) -> Vec<Line<'a>> {
         let focused = i == form.focus;
         let marker = if focused { ">" } else { " " };
         lines.push(Line::from(vec![
-            Span::styled(format!("{marker}{}", format::pad(&format!("{}:", field.label), lw)), theme.label()),
+            Span::styled(
+                format!("{marker}{}", format::pad(&format!("{}:", field.label), lw)),
+                theme.label(),
+            ),
             Span::styled(
                 format::pad(&field.display(), 28),
-                if focused { theme.selected() } else { theme.value().patch(theme.dim()) },
+                if focused {
+                    theme.selected()
+                } else {
+                    theme.value().patch(theme.dim())
+                },
             ),
         ]));
         if let Some(e) = &field.error {
-            lines.push(Line::styled(format!("{}! {e}", " ".repeat(lw + 1)), theme.bad()));
+            lines.push(Line::styled(
+                format!("{}! {e}", " ".repeat(lw + 1)),
+                theme.bad(),
+            ));
         }
     }
     if let Some(e) = &form.error {

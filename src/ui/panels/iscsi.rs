@@ -25,7 +25,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, tabs: &str) {
         ),
         theme.dim(),
     )];
-    for s in sessions.iter().take(inner.height.saturating_sub(1) as usize) {
+    for s in sessions
+        .iter()
+        .take(inner.height.saturating_sub(1) as usize)
+    {
         let st = if s.state.eq_ignore_ascii_case("LOGGED_IN") {
             theme.good()
         } else {

@@ -24,7 +24,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         ],
     );
     let Some(t) = &app.time.value else {
-        f.render_widget(Paragraph::new(now), Rect { height: 1.min(inner.height), ..inner });
+        f.render_widget(
+            Paragraph::new(now),
+            Rect {
+                height: 1.min(inner.height),
+                ..inner
+            },
+        );
         let rest = Rect {
             y: inner.y.saturating_add(1),
             height: inner.height.saturating_sub(1),
@@ -41,7 +47,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             vec![Span::raw(format::datetime(t.boot, app.utc_offset_s))],
         ),
         now,
-        kv(theme, "Uptime", w, vec![Span::raw(format::uptime(t.uptime))]),
+        kv(
+            theme,
+            "Uptime",
+            w,
+            vec![Span::raw(format::uptime(t.uptime))],
+        ),
         kv(
             theme,
             "Load",
