@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod export;
 pub mod job;
 pub mod probe;
 pub mod secret;

@@ -1,0 +1,233 @@
+//! Running exports as jobs: off the UI thread, with progress events, a
+//! cancel flag, publication of the result, and the HTTP server started on
+//! demand.
+//!
+//! The UI holds an [`ExportJob`] and drains its events (from the tokio
+//! event loop with `events.recv().await`, or with `try_next()` on a tick);
+//! the job ends with exactly one [`JobEvent::Finished`].
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use super::collect::{collect_node_logs, CollectSpec};
+use super::config::ExportConfig;
+use super::registry::{Export, ExportRegistry};
+use super::server::{urls, ExportServer};
+use super::ExportError;
+use crate::engine::Engine;
+use crate::job::Progress;
+
+/// What a running export job reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Phase(String),
+    Line(String),
+    Fraction(Option<f64>),
+    /// The last event: the published export, or the error for the operator.
+    Finished(Result<Export, String>),
+}
+
+/// A [`Progress`] that forwards to a channel and reads a shared cancel flag.
+struct ChannelProgress {
+    tx: UnboundedSender<JobEvent>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Progress for ChannelProgress {
+    fn phase(&mut self, text: &str) {
+        let _ = self.tx.send(JobEvent::Phase(text.to_owned()));
+    }
+    fn line(&mut self, text: &str) {
+        let _ = self.tx.send(JobEvent::Line(text.to_owned()));
+    }
+    fn fraction(&mut self, f: Option<f64>) {
+        let _ = self.tx.send(JobEvent::Fraction(f));
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// A running export job.
+#[derive(Debug)]
+pub struct ExportJob {
+    /// Progress events, ending with `Finished`.
+    pub events: UnboundedReceiver<JobEvent>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ExportJob {
+    /// Asks the job to stop where that is safe (log collection stops and
+    /// removes its partial output; an engine step may run to its end).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_next(&mut self) -> Option<JobEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// Blocks until the job ends and returns its result (tests, CLI).
+    pub fn wait(mut self) -> Result<Export, String> {
+        let mut result = Err("the job ended without a result".to_string());
+        while let Some(ev) = self.events.blocking_recv() {
+            if let JobEvent::Finished(r) = ev {
+                result = r;
+            }
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        result
+    }
+}
+
+/// Exports for the console: configuration, the registry, the server.
+pub struct ExportService {
+    cfg: ExportConfig,
+    registry: ExportRegistry,
+    server: tokio::sync::Mutex<Option<ExportServer>>,
+}
+
+impl ExportService {
+    /// Validates `cfg` and loads the registry from its state file (restoring
+    /// the exports of an earlier run).
+    pub fn new(cfg: ExportConfig) -> Result<ExportService, ExportError> {
+        cfg.validate()?;
+        let registry = ExportRegistry::load(&cfg.state_file)?;
+        Ok(ExportService {
+            cfg,
+            registry,
+            server: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// The shared registry.
+    pub fn registry(&self) -> &ExportRegistry {
+        &self.registry
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExportConfig {
+        &self.cfg
+    }
+
+    /// Starts the HTTP server if it is not running (bound as
+    /// [`ExportConfig::resolve`] says, given the management NIC's
+    /// addresses) and returns its address.
+    pub async fn ensure_server(&self, mn_addrs: &[IpAddr]) -> Result<SocketAddr, ExportError> {
+        let mut g = self.server.lock().await;
+        if let Some(s) = g.as_ref() {
+            return Ok(s.local_addr());
+        }
+        let bind = self.cfg.resolve(mn_addrs)?;
+        let s = ExportServer::start(bind, self.registry.clone()).await?;
+        let addr = s.local_addr();
+        *g = Some(s);
+        Ok(addr)
+    }
+
+    /// At console start: serves the exports of an earlier run again, if
+    /// there are live ones; otherwise the server stays off until needed.
+    pub async fn restore(&self, mn_addrs: &[IpAddr]) -> Result<Option<SocketAddr>, ExportError> {
+        if self.registry.list().is_empty() {
+            return Ok(None);
+        }
+        self.ensure_server(mn_addrs).await.map(Some)
+    }
+
+    /// The server's address, if it runs.
+    pub async fn server_addr(&self) -> Option<SocketAddr> {
+        self.server.lock().await.as_ref().map(|s| s.local_addr())
+    }
+
+    /// The URLs of `export` for every address of the management NIC, or the
+    /// bound address when it was configured explicitly.
+    pub async fn urls(&self, export: &Export, mn_addrs: &[IpAddr]) -> Vec<String> {
+        let Some(addr) = self.server_addr().await else {
+            return Vec::new();
+        };
+        if !self.cfg.bind.is_empty() || mn_addrs.is_empty() {
+            return urls(export, &[addr.ip()], addr.port());
+        }
+        urls(export, mn_addrs, addr.port())
+    }
+
+    /// Runs `work(export_dir, progress)` on its own thread and publishes the
+    /// file it returns. `what` names the job in logs.
+    pub fn spawn<F>(&self, what: &str, work: F) -> ExportJob
+    where
+        F: FnOnce(&Path, &mut dyn Progress) -> Result<PathBuf, ExportError> + Send + 'static,
+    {
+        let (tx, rx) = unbounded_channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut progress = ChannelProgress {
+            tx: tx.clone(),
+            cancel: cancel.clone(),
+        };
+        let dir = self.cfg.dir.clone();
+        let ttl = self.cfg.ttl();
+        let registry = self.registry.clone();
+        let what = what.to_string();
+        let done_tx = tx.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("export-{what}"))
+            .spawn(move || {
+                let result = std::fs::create_dir_all(&dir)
+                    .map_err(|e| ExportError::io(format!("cannot create {}", dir.display()), e))
+                    .and_then(|()| work(&dir, &mut progress))
+                    .and_then(|file| registry.publish(&file, ttl));
+                match &result {
+                    Ok(e) => tracing::info!(job = %what, file = %e.file.display(), "export done"),
+                    Err(e) => tracing::warn!(job = %what, "export failed: {e}"),
+                }
+                drop(progress);
+                let _ = done_tx.send(JobEvent::Finished(result.map_err(|e| e.to_string())));
+            });
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let _ = tx.send(JobEvent::Finished(Err(format!(
+                    "cannot start the job thread: {e}"
+                ))));
+                None
+            }
+        };
+        ExportJob {
+            events: rx,
+            cancel,
+            thread,
+        }
+    }
+
+    /// Collect Logs on this node.
+    pub fn collect_node_logs(&self, spec: CollectSpec) -> ExportJob {
+        self.spawn("node-logs", move |dir, p| collect_node_logs(&spec, dir, p))
+    }
+
+    /// Collect Logs of the whole cluster, delegated to the engine (ZStack:
+    /// `zstack-ctl configured_collect_log`).
+    pub fn collect_cluster_logs(&self, engine: Arc<dyn Engine>) -> ExportJob {
+        self.spawn("cluster-logs", move |dir, p| {
+            engine
+                .collect_cluster_logs(dir, p)
+                .map_err(|e| ExportError::Engine(format!("cluster log collection failed: {e}")))
+        })
+    }
+
+    /// Backup Database, delegated to the engine (libvirt: definitions
+    /// tarball; ZStack: database dump).
+    pub fn backup_database(&self, engine: Arc<dyn Engine>) -> ExportJob {
+        self.spawn("db-backup", move |dir, p| {
+            engine
+                .backup_database(dir, p)
+                .map_err(|e| ExportError::Engine(format!("database backup failed: {e}")))
+        })
+    }
+}
