@@ -364,3 +364,44 @@ fn bind_failure_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn service_serves_on_every_management_address_and_restores() {
+    use nodeconsole::export::{ExportConfig, ExportService};
+    let root = fixture_root();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = ExportConfig {
+        port: 0,
+        dir: work.path().join("exports"),
+        state_file: work.path().join("exports.json"),
+        ..Default::default()
+    };
+    let mn: Vec<std::net::IpAddr> =
+        vec!["127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap()];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let svc = ExportService::new(cfg.clone()).unwrap();
+    // Nothing published yet: the server stays off.
+    assert_eq!(rt.block_on(svc.restore(&mn)).unwrap(), None);
+    assert!(rt.block_on(svc.server_addrs()).is_empty());
+    let export = svc.collect_node_logs(spec(root.path())).wait().unwrap();
+    let addrs = rt.block_on(svc.ensure_server(&mn)).unwrap();
+    assert_eq!(addrs.iter().map(|a| a.ip()).collect::<Vec<_>>(), mn);
+    let list = rt.block_on(svc.urls(&export));
+    assert_eq!(list.len(), 2);
+    for u in &list {
+        assert!(u.contains(&export.token), "{u}");
+        assert_eq!(get(u).status, 200, "{u}");
+    }
+    rt.block_on(svc.stop_server());
+
+    // Restart: a new service over the same state file serves it again.
+    let again = ExportService::new(cfg).unwrap();
+    let addrs = rt.block_on(again.restore(&mn)).unwrap().expect("restored");
+    assert_eq!(addrs.len(), 2);
+    for u in rt.block_on(again.urls(&export)) {
+        let dl = get(&format!("{u}{}", export.file_name));
+        assert_eq!(dl.status, 200);
+        assert_eq!(dl.body, std::fs::read(&export.file).unwrap());
+    }
+    rt.block_on(again.stop_server());
+}

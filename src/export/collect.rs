@@ -83,7 +83,6 @@ pub fn collect_node_logs(
             dest_dir.join(format!(".{top}.work")),
             dest_dir.join(format!(".{top}.tar.gz.partial")),
         ],
-        armed: true,
     };
     let work = guard.paths[0].clone();
     let partial = guard.paths[1].clone();
@@ -469,7 +468,14 @@ fn find_files(
             summary.unmatched.push(pat.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(&start).follow_links(false) {
+        let mut walk = walkdir::WalkDir::new(&start).follow_links(false);
+        if !pat.contains("**") {
+            // `/var/log/messages*` needs one level below `/var/log`, not the whole tree.
+            let depth = |p: &str| p.split('/').filter(|c| !c.is_empty()).count();
+            let base_depth = depth(&literal_base(pat).to_string_lossy());
+            walk = walk.max_depth(depth(pat).saturating_sub(base_depth));
+        }
+        for entry in walk {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -597,17 +603,13 @@ fn unique_name(dir: &Path, base: &str) -> (String, PathBuf) {
     }
 }
 
-/// Removes temporary files and directories unless disarmed.
+/// Removes the temporary files and directories it lists when dropped.
 struct Cleanup {
     paths: Vec<PathBuf>,
-    armed: bool,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
         for p in &self.paths {
             if p.is_dir() {
                 let _ = std::fs::remove_dir_all(p);

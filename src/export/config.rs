@@ -197,6 +197,30 @@ impl ExportConfig {
             })
     }
 
+    /// Every address the server binds: `bind` when set, else each address
+    /// of the management NIC (`candidates`) that can be bound without a
+    /// scope (IPv6 link-local addresses are left out), so that the window's
+    /// URL for every address works.
+    pub fn resolve_all(&self, candidates: &[IpAddr]) -> Result<Vec<SocketAddr>, ExportError> {
+        if !self.bind.is_empty() {
+            return self.resolve(candidates).map(|a| vec![a]);
+        }
+        let v: Vec<SocketAddr> = candidates
+            .iter()
+            .filter(|ip| match ip {
+                IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                IpAddr::V4(_) => true,
+            })
+            .map(|ip| SocketAddr::new(*ip, self.port))
+            .collect();
+        if v.is_empty() {
+            return Err(ExportError::Config(
+                "the management NIC has no address to serve exports on; set export.bind".into(),
+            ));
+        }
+        Ok(v)
+    }
+
     /// How long a new export stays downloadable.
     pub fn ttl(&self) -> Duration {
         Duration::from_secs(self.ttl_h * 3600)
@@ -391,8 +415,18 @@ commands = [{ name = "ls", argv = ["ls", "-l"] }, { name = "w", argv = ["w"], ti
         assert_eq!(c.resolve(&[v6, a, b]).unwrap(), SocketAddr::new(a, 8089));
         assert_eq!(c.resolve(&[v6]).unwrap(), SocketAddr::new(v6, 8089));
         assert!(c.resolve(&[]).is_err());
+        let g: IpAddr = "fd00::5".parse().unwrap();
+        assert_eq!(
+            c.resolve_all(&[a, v6, g]).unwrap(),
+            vec![SocketAddr::new(a, 8089), SocketAddr::new(g, 8089)]
+        );
+        assert!(c.resolve_all(&[v6]).is_err());
         c.bind = "127.0.0.1".into();
         c.port = 0;
+        assert_eq!(
+            c.resolve_all(&[a]).unwrap(),
+            vec!["127.0.0.1:0".parse().unwrap()]
+        );
         assert_eq!(c.resolve(&[a]).unwrap(), "127.0.0.1:0".parse().unwrap());
     }
 

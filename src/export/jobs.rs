@@ -7,6 +7,7 @@
 //! the job ends with exactly one [`JobEvent::Finished`].
 
 use std::net::{IpAddr, SocketAddr};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use super::collect::{collect_node_logs, CollectSpec};
 use super::config::ExportConfig;
 use super::registry::{Export, ExportRegistry};
-use super::server::{urls, ExportServer};
+use super::server::{server_urls, ExportServer};
 use super::ExportError;
 use crate::engine::Engine;
 use crate::job::Progress;
@@ -118,45 +119,58 @@ impl ExportService {
         &self.cfg
     }
 
-    /// Starts the HTTP server if it is not running (bound as
-    /// [`ExportConfig::resolve`] says, given the management NIC's
-    /// addresses) and returns its address.
-    pub async fn ensure_server(&self, mn_addrs: &[IpAddr]) -> Result<SocketAddr, ExportError> {
+    /// Starts the HTTP server if it is not running (on the addresses
+    /// [`ExportConfig::resolve_all`] gives for the management NIC's
+    /// addresses) and returns the addresses it listens on.
+    pub async fn ensure_server(&self, mn_addrs: &[IpAddr]) -> Result<Vec<SocketAddr>, ExportError> {
         let mut g = self.server.lock().await;
         if let Some(s) = g.as_ref() {
-            return Ok(s.local_addr());
+            return Ok(s.local_addrs().to_vec());
         }
-        let bind = self.cfg.resolve(mn_addrs)?;
-        let s = ExportServer::start(bind, self.registry.clone()).await?;
-        let addr = s.local_addr();
+        let binds = self.cfg.resolve_all(mn_addrs)?;
+        let s = ExportServer::start_many(&binds, self.registry.clone()).await?;
+        let addrs = s.local_addrs().to_vec();
         *g = Some(s);
-        Ok(addr)
+        Ok(addrs)
+    }
+
+    /// Stops the HTTP server (it starts again on demand).
+    pub async fn stop_server(&self) {
+        if let Some(s) = self.server.lock().await.take() {
+            s.stop().await;
+        }
     }
 
     /// At console start: serves the exports of an earlier run again, if
     /// there are live ones; otherwise the server stays off until needed.
-    pub async fn restore(&self, mn_addrs: &[IpAddr]) -> Result<Option<SocketAddr>, ExportError> {
+    pub async fn restore(
+        &self,
+        mn_addrs: &[IpAddr],
+    ) -> Result<Option<Vec<SocketAddr>>, ExportError> {
         if self.registry.list().is_empty() {
             return Ok(None);
         }
         self.ensure_server(mn_addrs).await.map(Some)
     }
 
-    /// The server's address, if it runs.
-    pub async fn server_addr(&self) -> Option<SocketAddr> {
-        self.server.lock().await.as_ref().map(|s| s.local_addr())
+    /// The addresses the server listens on; empty when it is not running.
+    pub async fn server_addrs(&self) -> Vec<SocketAddr> {
+        self.server
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.local_addrs().to_vec())
+            .unwrap_or_default()
     }
 
-    /// The URLs of `export` for every address of the management NIC, or the
-    /// bound address when it was configured explicitly.
-    pub async fn urls(&self, export: &Export, mn_addrs: &[IpAddr]) -> Vec<String> {
-        let Some(addr) = self.server_addr().await else {
-            return Vec::new();
-        };
-        if !self.cfg.bind.is_empty() || mn_addrs.is_empty() {
-            return urls(export, &[addr.ip()], addr.port());
+    /// The URLs of `export`, one per address the server listens on (every
+    /// address of the management NIC, or the configured `bind`); empty when
+    /// the server is not running.
+    pub async fn urls(&self, export: &Export) -> Vec<String> {
+        match self.server.lock().await.as_ref() {
+            Some(s) => server_urls(export, s),
+            None => Vec::new(),
         }
-        urls(export, mn_addrs, addr.port())
     }
 
     /// Runs `work(export_dir, progress)` on its own thread and publishes the

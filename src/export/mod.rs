@@ -27,7 +27,7 @@ pub use collect::{collect_node_logs, CollectSpec};
 pub use config::{CommandSpec, ExportConfig};
 pub use jobs::{ExportJob, ExportService, JobEvent};
 pub use registry::{Export, ExportRegistry, Lookup};
-pub use server::{urls, ExportServer};
+pub use server::{server_urls, urls, ExportServer};
 
 /// What went wrong in an export, worded for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -75,6 +75,8 @@ struct Inner {
 pub struct ExportRegistry {
     inner: Arc<Mutex<Inner>>,
     state_file: Arc<PathBuf>,
+    /// Serialises writers of the state file (jobs, the cleanup task).
+    save_lock: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for ExportRegistry {
@@ -142,6 +144,7 @@ impl ExportRegistry {
                 indexes: HashMap::new(),
             })),
             state_file: Arc::new(state_file.to_owned()),
+            save_lock: Arc::new(Mutex::new(())),
         };
         reg.cleanup()?;
         Ok(reg)
@@ -306,6 +309,7 @@ impl ExportRegistry {
     /// Writes the state atomically: temp file, fsync, rename, keeping the
     /// previous state as `<file>.bak`.
     fn save(&self) -> Result<(), ExportError> {
+        let _one_writer = self.save_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut exports: Vec<Export> = self.lock().exports.values().cloned().collect();
         exports.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.token.cmp(&b.token)));
         let state = StateFile {

@@ -23,7 +23,6 @@ use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::Router;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::browse::{clean_url_path, open_entry, DirItem, TarIndex};
@@ -44,16 +43,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A running export server; dropping it shuts it down.
 pub struct ExportServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    serve: Option<JoinHandle<()>>,
+    addrs: Vec<SocketAddr>,
+    stop: tokio::sync::watch::Sender<bool>,
+    serve: Vec<JoinHandle<()>>,
     cleanup: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for ExportServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExportServer")
-            .field("addr", &self.addr)
+            .field("addrs", &self.addrs)
             .finish_non_exhaustive()
     }
 }
@@ -65,24 +64,55 @@ impl ExportServer {
         bind: SocketAddr,
         registry: ExportRegistry,
     ) -> Result<ExportServer, ExportError> {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .map_err(|source| ExportError::Bind { addr: bind, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| ExportError::Bind { addr: bind, source })?;
+        ExportServer::start_many(&[bind], registry).await
+    }
+
+    /// Like [`ExportServer::start`] on several addresses at once (every
+    /// address of the management NIC), so each URL the window shows works.
+    /// Fails, binding nothing, if any address cannot be bound.
+    pub async fn start_many(
+        binds: &[SocketAddr],
+        registry: ExportRegistry,
+    ) -> Result<ExportServer, ExportError> {
+        if binds.is_empty() {
+            return Err(ExportError::Config(
+                "no address to serve exports on; set export.bind".into(),
+            ));
+        }
+        let mut listeners = Vec::new();
+        for bind in binds {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|source| ExportError::Bind {
+                    addr: *bind,
+                    source,
+                })?;
+            let addr = listener.local_addr().map_err(|source| ExportError::Bind {
+                addr: *bind,
+                source,
+            })?;
+            listeners.push((listener, addr));
+        }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         let app = Router::new().fallback(handle).with_state(registry.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let serve = tokio::spawn(async move {
-            let r = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = r {
-                tracing::error!("export server stopped: {e}");
-            }
-        });
+        let mut serve = Vec::new();
+        let mut addrs = Vec::new();
+        for (listener, addr) in listeners {
+            let app = app.clone();
+            let mut stopped = stopped.clone();
+            addrs.push(addr);
+            serve.push(tokio::spawn(async move {
+                let r = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await;
+                if let Err(e) = r {
+                    tracing::error!(%addr, "export server stopped: {e}");
+                }
+            }));
+            tracing::info!(%addr, "export server listening");
+        }
         let cleanup = tokio::spawn(async move {
             let mut tick = tokio::time::interval(CLEANUP_PERIOD);
             loop {
@@ -95,32 +125,34 @@ impl ExportServer {
                 }
             }
         });
-        tracing::info!(%addr, "export server listening");
         Ok(ExportServer {
-            addr,
-            stop: Some(tx),
-            serve: Some(serve),
+            addrs,
+            stop,
+            serve,
             cleanup,
         })
     }
 
-    /// The address actually bound (the real port when started with port 0).
+    /// The (first) address actually bound (the real port when started with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.addrs[0]
+    }
+
+    /// Every address bound, in the order given to `start_many`.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
     }
 
     /// Stops accepting connections; downloads in flight may finish.
     pub fn shutdown(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
+        let _ = self.stop.send(true);
         self.cleanup.abort();
     }
 
-    /// Stops and waits until the listener is closed.
+    /// Stops and waits until the listeners are closed.
     pub async fn stop(mut self) {
         self.shutdown();
-        if let Some(h) = self.serve.take() {
+        for h in self.serve.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(5), h).await;
         }
     }
@@ -133,7 +165,8 @@ impl Drop for ExportServer {
 }
 
 /// The URLs of an export's page, one per address of the management NIC,
-/// for the result window.
+/// for the result window. (With a server from `start_many`, prefer
+/// [`server_urls`], which uses each listener's real port.)
 pub fn urls(export: &Export, addrs: &[IpAddr], port: u16) -> Vec<String> {
     addrs
         .iter()
@@ -141,6 +174,15 @@ pub fn urls(export: &Export, addrs: &[IpAddr], port: u16) -> Vec<String> {
             IpAddr::V4(v4) => format!("http://{v4}:{port}/{}/", export.token),
             IpAddr::V6(v6) => format!("http://[{v6}]:{port}/{}/", export.token),
         })
+        .collect()
+}
+
+/// The URLs of an export on every address `server` listens on.
+pub fn server_urls(export: &Export, server: &ExportServer) -> Vec<String> {
+    server
+        .local_addrs()
+        .iter()
+        .flat_map(|a| urls(export, &[a.ip()], a.port()))
         .collect()
 }
 
