@@ -388,16 +388,16 @@ commands = [{ name = "ls", argv = ["ls", "-l"] }, { name = "w", argv = ["w"], ti
     #[test]
     fn bad_values_are_refused() {
         let base = ExportConfig::default();
-        let cases: Vec<Box<dyn Fn(&mut ExportConfig)>> = vec![
-            Box::new(|c| c.bind = "eth0".into()),
-            Box::new(|c| c.ttl_h = 0),
-            Box::new(|c| c.dir = "relative".into()),
-            Box::new(|c| c.globs = vec!["var/log/*".into()]),
-            Box::new(|c| c.globs = vec!["/var/log/../../etc/*".into()]),
-            Box::new(|c| c.globs = vec!["/var/log/[".into()]),
-            Box::new(|c| c.commands = vec![CommandSpec::new("../x", &["ls"])]),
-            Box::new(|c| c.commands = vec![CommandSpec::new("x", &[])]),
-            Box::new(|c| c.max_bytes = 10),
+        let cases: Vec<fn(&mut ExportConfig)> = vec![
+            |c| c.bind = "eth0".into(),
+            |c| c.ttl_h = 0,
+            |c| c.dir = "relative".into(),
+            |c| c.globs = vec!["var/log/*".into()],
+            |c| c.globs = vec!["/var/log/../../etc/*".into()],
+            |c| c.globs = vec!["/var/log/[".into()],
+            |c| c.commands = vec![CommandSpec::new("../x", &["ls"])],
+            |c| c.commands = vec![CommandSpec::new("x", &[])],
+            |c| c.max_bytes = 10,
         ];
         for (i, f) in cases.iter().enumerate() {
             let mut c = base.clone();

@@ -273,7 +273,7 @@ impl ExportRegistry {
             let expired: Vec<String> = g
                 .indexes
                 .keys()
-                .filter(|t| g.exports.get(*t).is_none_or(|e| e.expired_at(now)))
+                .filter(|t| !matches!(g.exports.get(*t), Some(e) if !e.expired_at(now)))
                 .cloned()
                 .collect();
             for t in expired {
