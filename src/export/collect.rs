@@ -342,6 +342,14 @@ impl Read for Streamed<'_> {
         self.want -= n as u64;
         *self.done += n as u64;
         if *self.done - self.last_report >= 8 << 20 {
+            // Every 8 MiB: the fraction; every 128 MiB also a line with bytes.
+            if *self.done >> 27 != self.last_report >> 27 {
+                self.progress.line(&format!(
+                    "{} of {} packed",
+                    human_bytes(*self.done),
+                    human_bytes(self.total)
+                ));
+            }
             self.last_report = *self.done;
             if self.total > 0 {
                 self.progress
@@ -638,6 +646,59 @@ mod tests {
             literal_base("/var/log/x.log"),
             PathBuf::from("/var/log/x.log")
         );
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_zero_filled_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("log");
+        std::fs::write(&src, b"abc").unwrap();
+        let it = Item {
+            tar_path: "files/log".into(),
+            source: src,
+            size: 10, // as stat'ed before the file was truncated
+            take: 10,
+            mtime: 0,
+            note: String::new(),
+        };
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut done = 0;
+        let mut rec = crate::job::Recorder::default();
+        let out = append_item(&mut tar, "top", &it, &mut done, 10, &mut rec).unwrap();
+        assert!(matches!(out, AppendOutcome::Shrank(3)));
+        assert_eq!(done, 10);
+        let bytes = tar.into_inner().unwrap();
+        let mut ar = tar::Archive::new(&bytes[..]);
+        let mut e = ar.entries().unwrap().next().unwrap().unwrap();
+        let mut v = Vec::new();
+        e.read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"abc\0\0\0\0\0\0\0");
+    }
+
+    #[test]
+    fn a_growing_file_is_copied_up_to_its_planned_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("log");
+        std::fs::write(&src, b"0123456789-grown-later").unwrap();
+        let it = Item {
+            tar_path: "files/log".into(),
+            source: src,
+            size: 10,
+            take: 10,
+            mtime: 0,
+            note: String::new(),
+        };
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut done = 0;
+        let mut rec = crate::job::Recorder::default();
+        let out = append_item(&mut tar, "top", &it, &mut done, 10, &mut rec).unwrap();
+        assert!(matches!(out, AppendOutcome::Complete));
+        let bytes = tar.into_inner().unwrap();
+        let mut ar = tar::Archive::new(&bytes[..]);
+        let mut e = ar.entries().unwrap().next().unwrap().unwrap();
+        let mut v = Vec::new();
+        e.read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"0123456789");
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl Progress for ChannelProgress {
 pub struct ExportJob {
     /// Progress events, ending with `Finished`.
     pub events: UnboundedReceiver<JobEvent>,
+    started: std::time::Instant,
     cancel: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -67,6 +68,12 @@ impl ExportJob {
     /// removes its partial output; an engine step may run to its end).
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Estimated time left, from the elapsed time and the last reported
+    /// fraction; `None` until there is enough progress to estimate.
+    pub fn eta(&self, fraction: f64) -> Option<std::time::Duration> {
+        eta(self.started.elapsed(), fraction)
     }
 
     /// The next event if one is waiting.
@@ -215,6 +222,7 @@ impl ExportService {
         };
         ExportJob {
             events: rx,
+            started: std::time::Instant::now(),
             cancel,
             thread,
         }
@@ -243,5 +251,31 @@ impl ExportService {
                 .backup_database(dir, p)
                 .map_err(|e| ExportError::Engine(format!("database backup failed: {e}")))
         })
+    }
+}
+
+/// Time left if `fraction` of the work took `elapsed`; `None` below 2 %
+/// (too early to say) or when the fraction is not a number in (0, 1].
+pub fn eta(elapsed: std::time::Duration, fraction: f64) -> Option<std::time::Duration> {
+    if !(0.02..=1.0).contains(&fraction) {
+        return None;
+    }
+    Some(elapsed.mul_f64((1.0 - fraction) / fraction))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn eta_from_fraction() {
+        assert_eq!(
+            eta(Duration::from_secs(10), 0.25),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(eta(Duration::from_secs(10), 1.0), Some(Duration::ZERO));
+        assert_eq!(eta(Duration::from_secs(10), 0.01), None);
+        assert_eq!(eta(Duration::from_secs(10), f64::NAN), None);
     }
 }
