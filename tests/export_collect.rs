@@ -263,7 +263,10 @@ fn default_config_collects_real_commands() {
     let top = top_of(&tgz);
     let files = read_tgz(&tgz);
     let text = |p: &str| String::from_utf8_lossy(&files[&format!("{top}/{p}")]).into_owned();
-    assert!(text("commands/ip-addr.txt").contains("127.0.0.1"), "ip addr shows loopback");
+    assert!(
+        text("commands/ip-addr.txt").contains("127.0.0.1"),
+        "ip addr shows loopback"
+    );
     assert!(text("commands/ip-link.txt").contains("lo:"));
     assert!(text("commands/free.txt").contains("Mem:"));
     assert!(text("commands/df.txt").contains("Filesystem"));
@@ -276,7 +279,13 @@ fn default_config_collects_real_commands() {
     for name in ["journal", "virsh-list", "dmesg", "lsblk"] {
         let collected = files.contains_key(&format!("{top}/commands/{name}.txt"));
         let failed = summary.contains(&format!("command {name} ("));
-        assert!(collected || failed, "{name} neither collected nor failed:\n{summary}");
+        assert!(
+            collected || failed,
+            "{name} neither collected nor failed:\n{summary}"
+        );
     }
-    assert!(summary.contains("--since=-24h"), "journal window in SUMMARY:\n{summary}");
+    assert!(
+        summary.contains("--since=-24h"),
+        "journal window in SUMMARY:\n{summary}"
+    );
 }

@@ -109,6 +109,7 @@ impl ExportService {
     pub fn new(cfg: ExportConfig) -> Result<ExportService, ExportError> {
         cfg.validate()?;
         let registry = ExportRegistry::load(&cfg.state_file)?;
+        remove_stale_partials(&cfg.dir);
         Ok(ExportService {
             cfg,
             registry,
@@ -254,6 +255,35 @@ impl ExportService {
     }
 }
 
+/// Removes what a collection killed mid-way (power loss, console crash)
+/// left in the export directory: hidden `.<name>.work` directories and
+/// `.<name>.partial` files. Only names of that shape are touched.
+pub fn remove_stale_partials(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with('.') {
+            continue;
+        }
+        let r = if name.ends_with(".work") && e.path().is_dir() {
+            std::fs::remove_dir_all(e.path())
+        } else if name.ends_with(".partial") {
+            std::fs::remove_file(e.path())
+        } else {
+            continue;
+        };
+        match r {
+            Ok(()) => tracing::info!(path = %e.path().display(), "removed a stale partial export"),
+            Err(err) => {
+                tracing::warn!(path = %e.path().display(), "cannot remove a stale partial export: {err}")
+            }
+        }
+    }
+}
+
 /// Time left if `fraction` of the work took `elapsed`; `None` below 2 %
 /// (too early to say) or when the fraction is not a number in (0, 1].
 pub fn eta(elapsed: std::time::Duration, fraction: f64) -> Option<std::time::Duration> {
@@ -267,6 +297,23 @@ pub fn eta(elapsed: std::time::Duration, fraction: f64) -> Option<std::time::Dur
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn stale_partials_are_removed_and_nothing_else() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join(".node-logs-x.work")).unwrap();
+        std::fs::write(d.path().join(".node-logs-x.work/journal.txt"), b"j").unwrap();
+        std::fs::write(d.path().join(".node-logs-x.tar.gz.partial"), b"p").unwrap();
+        std::fs::write(d.path().join("node-logs-y.tar.gz"), b"keep").unwrap();
+        std::fs::write(d.path().join(".keep-me"), b"keep").unwrap();
+        remove_stale_partials(d.path());
+        let mut left: Vec<String> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec![".keep-me", "node-logs-y.tar.gz"]);
+    }
 
     #[test]
     fn eta_from_fraction() {
