@@ -18,6 +18,8 @@ sync
 /usr/bin/time -v "$BIN" collect "$WORK/root" "$WORK/out" >"$WORK/result" 2>"$WORK/time"
 cat "$WORK/result"
 RSS_KB=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$WORK/time")
+echo "cpu_user_s=$(awk -F': ' '/User time/ {print $2}' "$WORK/time")"
+echo "cpu_system_s=$(awk -F': ' '/System time/ {print $2}' "$WORK/time")"
 echo "peak_rss_kb=$RSS_KB"
 echo "peak_rss_mb=$(( RSS_KB / 1024 ))"
 if [ "$RSS_KB" -gt $((64 * 1024)) ]; then
