@@ -289,3 +289,120 @@ fn default_config_collects_real_commands() {
         "journal window in SUMMARY:\n{summary}"
     );
 }
+
+#[test]
+fn job_cancel_stops_a_running_command_and_keeps_nothing() {
+    let root = fixture_root();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = ExportConfig {
+        dir: work.path().join("exports"),
+        state_file: work.path().join("exports.json"),
+        ..Default::default()
+    };
+    let svc = ExportService::new(cfg.clone()).unwrap();
+    let mut s = spec(root.path());
+    let mut long = nodeconsole::export::CommandSpec::new("long", &["sleep", "120"]);
+    long.timeout_s = 600;
+    s.commands = vec![long];
+    s.journal = None;
+    let mut job = svc.collect_node_logs(s);
+    // Wait until the long command runs, then cancel.
+    loop {
+        match job.events.blocking_recv().expect("events until Finished") {
+            JobEvent::Phase(p) if p.contains("long") => break,
+            JobEvent::Finished(r) => panic!("finished early: {r:?}"),
+            _ => {}
+        }
+    }
+    job.cancel();
+    let err = job.wait().unwrap_err();
+    assert!(err.contains("cancelled"), "{err}");
+    assert!(
+        entries_of(&cfg.dir).is_empty(),
+        "{:?}",
+        entries_of(&cfg.dir)
+    );
+    assert!(svc.registry().list().is_empty());
+}
+
+#[test]
+fn cluster_logs_from_the_engine_are_published() {
+    use nodeconsole::engine::{
+        Capabilities, Engine, EngineError, HostSummary, NodeStatus, VmReport, VmScope,
+    };
+    use nodeconsole::job::Progress;
+    /// Contract double of `zstack-ctl configured_collect_log` (cannot run
+    /// here): per its documented contract it leaves
+    /// `collect-log-<version>-<date>.tar.gz` in the destination directory.
+    struct ContractDoubleZstackCtl;
+    impl Engine for ContractDoubleZstackCtl {
+        fn name(&self) -> &'static str {
+            "zstack"
+        }
+        fn display_name(&self) -> &'static str {
+            "ZStack"
+        }
+        fn install_dir(&self) -> Option<std::path::PathBuf> {
+            None
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::default()
+        }
+        fn status(&self) -> Result<NodeStatus, EngineError> {
+            Ok(NodeStatus::default())
+        }
+        fn hosts(&self) -> Result<HostSummary, EngineError> {
+            Ok(HostSummary::default())
+        }
+        fn vms(&self, _: VmScope) -> Result<VmReport, EngineError> {
+            Ok(VmReport::default())
+        }
+        fn collect_cluster_logs(
+            &self,
+            dest_dir: &Path,
+            progress: &mut dyn Progress,
+        ) -> Result<std::path::PathBuf, EngineError> {
+            progress.phase("zstack-ctl configured_collect_log");
+            let out = dest_dir.join("collect-log-2.2.0-2026-11-22_10-00.tar.gz");
+            let gz = flate2::write::GzEncoder::new(
+                std::fs::File::create(&out).unwrap(),
+                flate2::Compression::default(),
+            );
+            let mut b = tar::Builder::new(gz);
+            let data = b"management-server log line\n";
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, "collect-log/mn/management-server.log", &data[..])
+                .unwrap();
+            b.into_inner().unwrap().finish().unwrap();
+            Ok(out)
+        }
+    }
+    let work = tempfile::tempdir().unwrap();
+    let svc = ExportService::new(ExportConfig {
+        dir: work.path().join("exports"),
+        state_file: work.path().join("exports.json"),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut job = svc.collect_cluster_logs(std::sync::Arc::new(ContractDoubleZstackCtl));
+    let mut phases = Vec::new();
+    let export = loop {
+        match job.events.blocking_recv().unwrap() {
+            JobEvent::Phase(p) => phases.push(p),
+            JobEvent::Finished(r) => break r.unwrap(),
+            _ => {}
+        }
+    };
+    assert_eq!(
+        phases,
+        vec!["zstack-ctl configured_collect_log".to_string()]
+    );
+    assert_eq!(
+        export.file_name,
+        "collect-log-2.2.0-2026-11-22_10-00.tar.gz"
+    );
+    assert!(export.browsable());
+    assert_eq!(svc.registry().list(), vec![export]);
+}
