@@ -82,6 +82,8 @@ impl ExportJob {
     }
 
     /// Blocks until the job ends and returns its result (tests, CLI).
+    /// Never call it from async code: it blocks the thread (and tokio
+    /// panics on `blocking_recv` inside a runtime).
     pub fn wait(mut self) -> Result<Export, String> {
         let mut result = Err("the job ended without a result".to_string());
         while let Some(ev) = self.events.blocking_recv() {
@@ -229,7 +231,17 @@ impl ExportService {
         }
     }
 
-    /// Collect Logs on this node.
+    /// Collect Logs on this node, as configured: files under `/`, the
+    /// journal, the commands, and `engine`'s own listing.
+    pub fn collect_this_node(
+        &self,
+        engine: crate::config::EngineKind,
+    ) -> Result<ExportJob, ExportError> {
+        let spec = self.cfg.collect_spec(Path::new("/"), engine)?;
+        Ok(self.collect_node_logs(spec))
+    }
+
+    /// Collect Logs on this node with an explicit spec (tests use a fixture root).
     pub fn collect_node_logs(&self, spec: CollectSpec) -> ExportJob {
         self.spawn("node-logs", move |dir, p| collect_node_logs(&spec, dir, p))
     }
