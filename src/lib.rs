@@ -7,6 +7,7 @@ pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod export;
 pub mod job;
 pub mod logging;
 pub mod ops;
