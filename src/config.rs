@@ -80,6 +80,8 @@ pub struct Config {
     pub terminals: TerminalsConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
+    /// Collect Logs / Backup Database exports and their HTTP server.
+    pub export: crate::export::ExportConfig,
 }
 
 impl Default for Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             terminals: TerminalsConfig::default(),
             storage: StorageConfig::default(),
             log: LogConfig::default(),
+            export: crate::export::ExportConfig::default(),
         }
     }
 }
@@ -285,6 +288,9 @@ impl Config {
         if self.auth.pam_service.is_empty() || self.auth.pam_service.contains('/') {
             return Err("auth.pam_service must be a plain PAM service name".into());
         }
+        self.export
+            .validate()
+            .map_err(|e| format!("[export]: {e}"))?;
         Ok(())
     }
 

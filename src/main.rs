@@ -10,13 +10,14 @@ use crossterm::event::EventStream;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use nodeconsole::app::executor::Executor;
+use nodeconsole::app::executor::{Executor, MnAddrs};
 use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::app::{self, App, Settings};
 use nodeconsole::cli::Cli;
 use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
 use nodeconsole::engine::{Availability, Capability};
+use nodeconsole::export::jobs::ExportService;
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
 use nodeconsole::ui::theme::Theme;
@@ -58,6 +59,14 @@ fn main() -> ExitCode {
     if let Err(e) = check_overrides(&cfg) {
         eprintln!("nodeconsole: {e}");
         return ExitCode::from(2);
+    }
+    if cli.demo {
+        // A demo writes nothing outside a private temp directory and serves
+        // its exports on loopback only.
+        let dir = std::env::temp_dir().join(format!("nodeconsole-demo-{}", nix::unistd::getuid()));
+        cfg.export.bind = "127.0.0.1".into();
+        cfg.export.dir = dir.join("exports");
+        cfg.export.state_file = dir.join("exports.json");
     }
     if cli.demo && cli.libvirt_uri.is_none() {
         match assets::find(DEMO_FIXTURE) {
@@ -152,6 +161,41 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "unknown".into());
     let caps = engine.capabilities();
+    let exports = match ExportService::new(cfg.export.clone()) {
+        Ok(svc) => Ok(Arc::new(svc)),
+        Err(e) => Err(e.to_string()),
+    };
+    let node_features = NodeFeatures {
+        network: Availability::Unavailable("not built yet".into()),
+        collect_logs: match &exports {
+            Ok(_) => Availability::Available,
+            Err(e) => Availability::Unavailable(e.clone()),
+        },
+        exports: match &exports {
+            Ok(_) => Availability::Available,
+            Err(e) => Availability::Unavailable(e.clone()),
+        },
+    };
+    let cluster_logs = cfg.role == nodeconsole::config::Role::Management
+        && caps.get(Capability::ClusterLogs) == Availability::Available;
+    let mn = MnAddrs {
+        management_ip: cfg.network.management_ip.parse().ok(),
+        sysfs_root: cfg.storage.sysfs_root.clone(),
+    };
+    if let Ok(svc) = &exports {
+        // Serve the exports of an earlier run again (started only if any
+        // is still live).
+        let svc = svc.clone();
+        let mn = mn.clone();
+        tokio::spawn(async move {
+            let addrs = tokio::task::spawn_blocking(move || mn.lookup())
+                .await
+                .unwrap_or_default();
+            if let Err(e) = svc.restore(&addrs).await {
+                tracing::warn!("cannot restore earlier exports: {e}");
+            }
+        });
+    }
     let db_pw = caps.get(Capability::DatabasePassword);
     let bus_pw = caps.get(Capability::MessageBusPassword);
     let tty = tty_name();
@@ -169,9 +213,10 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         theme,
         tty: tty.clone().unwrap_or_else(|| "unknown".into()),
         idle_timeout: std::time::Duration::from_secs(cfg.auth.idle_timeout_s),
-        menu: menu::availability(cfg.role, &caps, &NodeFeatures::default()),
+        menu: menu::availability(cfg.role, &caps, &node_features),
         password_actions: [Availability::Available, db_pw.clone(), db_pw, bus_pw],
         terminal_info: Settings::terminal_info_lines(&cfg.terminals),
+        cluster_logs,
     };
     let (now, off) = app::run::local_clock();
     let mut state = App::new(settings, now);
@@ -188,6 +233,9 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         BusTarget::System,
     );
     executor.pam_block = pam_block;
+    executor.exports = exports.ok();
+    executor.mn = mn;
+    executor.engine_kind = cfg.engine;
 
     let guard = terminal::TerminalGuard::enter()?;
     terminal::quiet_stderr(cfg.log.file.as_deref());

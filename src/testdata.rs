@@ -39,6 +39,7 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
             Availability::Unavailable("not supported by the libvirt engine".into()),
         ],
         terminal_info: Settings::terminal_info_lines(&Default::default()),
+        cluster_logs: false,
     }
 }
 

@@ -40,6 +40,10 @@ fn pam_setup(t: &Tmux) -> Option<Pam> {
 }
 
 fn start(role: &str, idle: u64) -> Option<(Tmux, std::path::PathBuf)> {
+    start_with(role, &format!("[auth]\nidle_timeout_s = {idle}\n"))
+}
+
+fn start_with(role: &str, config: &str) -> Option<(Tmux, std::path::PathBuf)> {
     if !require("tmux") {
         return None;
     }
@@ -48,7 +52,7 @@ fn start(role: &str, idle: u64) -> Option<(Tmux, std::path::PathBuf)> {
     let pam = pam_setup(&t)?;
     let log = t.path("console.log");
     let cfg = t.path("config.toml");
-    std::fs::write(&cfg, format!("[auth]\nidle_timeout_s = {idle}\n")).unwrap();
+    std::fs::write(&cfg, config).unwrap();
     let cmd = format!(
         "{} {} --demo --role {role} --config {} --pam-service {SERVICE} --log-file {}",
         pam.preload,
@@ -192,4 +196,77 @@ fn idle_timeout_drops_the_session() {
     });
     t.key("F2");
     t.wait_text("needs the root password");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn collect_logs_in_demo_gives_a_url_that_downloads() {
+    if !require("curl") || !require("tmux") {
+        return;
+    }
+    let port = free_port();
+    let Some((t, _log)) = start_with("management", &format!("[export]\nport = {port}\n")) else {
+        return;
+    };
+    password(&t, "F2", RIGHT);
+    t.wait_text("12. Terminal Info");
+    for _ in 0..6 {
+        t.key("Down");
+    }
+    t.key("Enter");
+    t.wait_text("Collect Logs (this node)");
+    let s = t.wait_for("the export URL", |s| s.contains("Open: http"));
+    let page = s
+        .lines()
+        .find_map(|l| l.split("Open: ").nth(1))
+        .map(|u| u.trim_end_matches(|c: char| c == '|' || c == '│' || c.is_whitespace()))
+        .expect("url line")
+        .to_string();
+    assert!(
+        page.starts_with(&format!("http://127.0.0.1:{port}/")),
+        "{page}"
+    );
+    let html = std::process::Command::new("curl")
+        .args(["-sSf", &page])
+        .output()
+        .unwrap();
+    assert!(html.status.success(), "curl {page}");
+    let html = String::from_utf8_lossy(&html.stdout);
+    let file = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .find(|h| h.ends_with(".tar.gz"))
+        .unwrap_or_else(|| panic!("no tarball link in {html}"));
+    let url = if file.starts_with("http") {
+        file.to_string()
+    } else {
+        format!("{page}{}", file.trim_start_matches("./"))
+    };
+    let out = t.path("logs.tar.gz");
+    let ok = std::process::Command::new("curl")
+        .args(["-sSf", "-o"])
+        .arg(&out)
+        .arg(&url)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "curl {url}");
+    let list = std::process::Command::new("tar")
+        .arg("-tzf")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    let names = String::from_utf8_lossy(&list.stdout);
+    assert!(names.contains("SUMMARY.txt"), "{names}");
+    t.key("Enter");
+    t.wait_text("12. Terminal Info");
 }

@@ -40,7 +40,15 @@ impl PowerChoice {
 #[derive(Debug, Clone)]
 pub enum JobRequest {
     Service(ServiceAction),
-    Reset { drop_database: bool },
+    Reset {
+        drop_database: bool,
+    },
+    /// Collect Logs: this node's, or the whole cluster's through the engine.
+    CollectLogs {
+        cluster: bool,
+    },
+    /// Backup Database through the engine, exported for download.
+    BackupDatabase,
 }
 
 impl JobRequest {
@@ -59,11 +67,18 @@ impl JobRequest {
             JobRequest::Reset {
                 drop_database: true,
             } => format!("Reset {engine_display} Service & Drop Database"),
+            JobRequest::CollectLogs { cluster: false } => "Collect Logs (this node)".into(),
+            JobRequest::CollectLogs { cluster: true } => "Collect Logs (cluster)".into(),
+            JobRequest::BackupDatabase => "Backup Database".into(),
         }
     }
-    /// Whether stopping half-way is safe.
+    /// Whether stopping half-way is safe: an export can be abandoned (its
+    /// partial file is removed); a service operation cannot.
     pub fn cancellable(&self) -> bool {
-        false
+        matches!(
+            self,
+            JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase
+        )
     }
 }
 

@@ -11,10 +11,13 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::effect::{Effect, JobRequest, PowerChoice};
 use super::update::{JobEvent, Update, UpdateData};
+use crate::config::EngineKind;
 use crate::engine::Engine;
+use crate::export::jobs::{ExportJob, ExportService, JobEvent as ExportEvent};
 use crate::job::Progress;
 use crate::ops::auth::Pam;
 use crate::ops::BusTarget;
+use std::net::IpAddr;
 
 /// How long PAM may take (modules like pam_faildelay or a slow LDAP).
 const PAM_TIMEOUT: Duration = Duration::from_secs(60);
@@ -35,7 +38,34 @@ pub struct Executor {
     /// When set, PAM is not used and every check fails with this reason
     /// (demo mode without pam_wrapper must never reach real accounts).
     pub pam_block: Option<String>,
+    /// Exports (Collect Logs, Backup Database) and their HTTP server.
+    pub exports: Option<Arc<ExportService>>,
+    /// Finds the management NIC's addresses for export URLs.
+    pub mn: MnAddrs,
+    pub engine_kind: EngineKind,
     cancel: Arc<AtomicBool>,
+}
+
+/// How to find the management NIC's addresses (the export server binds
+/// there and the URLs name them).
+#[derive(Debug, Clone)]
+pub struct MnAddrs {
+    pub management_ip: Option<std::net::Ipv4Addr>,
+    pub sysfs_root: std::path::PathBuf,
+}
+
+impl MnAddrs {
+    /// IPv4 addresses of the NIC marked MN (blocking: a netlink dump).
+    pub fn lookup(&self) -> Vec<IpAddr> {
+        crate::probe::nic::list_nics(self.management_ip, &self.sysfs_root)
+            .map(|nics| {
+                nics.into_iter()
+                    .filter(|n| n.is_mn)
+                    .flat_map(|n| n.ipv4.into_iter().map(|(a, _)| IpAddr::V4(a)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 fn send(tx: &UnboundedSender<Update>, data: UpdateData) {
@@ -96,6 +126,12 @@ impl Executor {
             demo,
             bus,
             pam_block: None,
+            exports: None,
+            mn: MnAddrs {
+                management_ip: None,
+                sysfs_root: "/sys".into(),
+            },
+            engine_kind: EngineKind::Libvirt,
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -191,6 +227,34 @@ impl Executor {
                     send(&tx, UpdateData::PowerDone(r));
                 });
             }
+            Effect::Job(req @ (JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase)) => {
+                self.cancel.store(false, Ordering::SeqCst);
+                let Some(svc) = self.exports.clone() else {
+                    send(
+                        &tx,
+                        UpdateData::JobDone(Err("exports are not available on this node".into())),
+                    );
+                    return;
+                };
+                let job = match req {
+                    JobRequest::CollectLogs { cluster: true } => {
+                        Ok(svc.collect_cluster_logs(self.engine.clone()))
+                    }
+                    JobRequest::CollectLogs { cluster: false } => svc
+                        .collect_this_node(self.engine_kind)
+                        .map_err(|e| e.to_string()),
+                    _ => Ok(svc.backup_database(self.engine.clone())),
+                };
+                let cancel = self.cancel.clone();
+                let mn = self.mn.clone();
+                tokio::spawn(async move {
+                    let r = match job {
+                        Ok(job) => run_export(job, &svc, cancel, &tx, mn).await,
+                        Err(e) => Err(e),
+                    };
+                    send(&tx, UpdateData::JobDone(r));
+                });
+            }
             Effect::Job(req) => {
                 self.cancel.store(false, Ordering::SeqCst);
                 let engine = self.engine.clone();
@@ -211,6 +275,74 @@ impl Executor {
     }
 }
 
+/// Follows an export job, forwarding its progress, then publishes it and
+/// answers with the URLs to download and browse it.
+async fn run_export(
+    mut job: ExportJob,
+    svc: &ExportService,
+    cancel: Arc<AtomicBool>,
+    tx: &UnboundedSender<Update>,
+    mn: MnAddrs,
+) -> Result<Vec<String>, String> {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let result = loop {
+        tokio::select! {
+            ev = job.events.recv() => match ev {
+                Some(ExportEvent::Phase(s)) => send(tx, UpdateData::Job(JobEvent::Phase(s))),
+                Some(ExportEvent::Line(s)) => send(tx, UpdateData::Job(JobEvent::Line(s))),
+                Some(ExportEvent::Fraction(f)) => {
+                    if let Some(eta) = f.and_then(|f| job.eta(f)) {
+                        send(tx, UpdateData::Job(JobEvent::Line(format!("about {} s left", eta.as_secs()))));
+                    }
+                    send(tx, UpdateData::Job(JobEvent::Fraction(f)))
+                }
+                Some(ExportEvent::Finished(r)) => break r,
+                None => break Err("the job ended without a result".into()),
+            },
+            _ = tick.tick() => {
+                if cancel.load(Ordering::SeqCst) {
+                    job.cancel();
+                }
+            }
+        }
+    };
+    let export = result?;
+    send(
+        tx,
+        UpdateData::Job(JobEvent::Phase("Publishing on the export server...".into())),
+    );
+    let addrs = tokio::task::spawn_blocking(move || mn.lookup())
+        .await
+        .unwrap_or_default();
+    svc.ensure_server(&addrs).await.map_err(|e| e.to_string())?;
+    let urls = svc.urls(&export).await;
+    if urls.is_empty() {
+        return Err("the export server has no address to publish on".into());
+    }
+    let until = std::time::UNIX_EPOCH + Duration::from_secs(export.expires_at);
+    let off = chrono::Local::now().offset().local_minus_utc();
+    let mut lines = vec![
+        format!(
+            "{} ({})",
+            export.file_name,
+            crate::ui::format::bytes(export.size)
+        ),
+        format!(
+            "downloadable until {} {}:",
+            crate::ui::format::datetime(until, off),
+            crate::ui::format::zone(off)
+        ),
+    ];
+    // The export's own page (download and browse links) has a short URL
+    // that fits an 80-column screen and can be typed from a BMC console.
+    for u in &urls {
+        let page = u.rsplit_once('/').map_or(u.as_str(), |(b, _)| b);
+        lines.push(format!("Open: {page}/"));
+    }
+    lines.push("The page links the download and, for logs, an online browser.".into());
+    Ok(lines)
+}
+
 /// Runs one job to its end.
 fn run_job(
     engine: &dyn Engine,
@@ -226,5 +358,8 @@ fn run_job(
             .reset(*drop_database, p)
             .map(|s| vec![s])
             .map_err(|e| e.to_string()),
+        JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase => {
+            Err("exports run through the export service".into())
+        }
     }
 }

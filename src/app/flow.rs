@@ -296,6 +296,11 @@ impl App {
                     ChoiceFor::ServiceAction,
                 ));
             }
+            MenuItem::CollectLogs => {
+                let cluster = self.settings.cluster_logs;
+                self.start_job(JobRequest::CollectLogs { cluster });
+            }
+            MenuItem::BackupDatabase => self.start_job(JobRequest::BackupDatabase),
             MenuItem::Reset | MenuItem::ResetDropDatabase => {
                 let drop_database = item == MenuItem::ResetDropDatabase;
                 let name = self.settings.engine_name;

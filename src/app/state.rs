@@ -45,6 +45,9 @@ pub struct Settings {
     pub password_actions: [Availability; 4],
     /// Lines of the Terminal Info window.
     pub terminal_info: Vec<String>,
+    /// Collect Logs gathers the whole cluster's logs through the engine
+    /// (management node whose engine can), else this node's.
+    pub cluster_logs: bool,
 }
 
 impl Settings {
