@@ -13,7 +13,7 @@ TEST_DEBS := tmux libpam-wrapper iproute2 dbus-daemon procps curl
 
 -include mk/*.mk
 
-.PHONY: all deps-build deps-demo deps-test build demo test lint fmt bench clean
+.PHONY: all deps-build deps-demo deps-test build demo test lint fmt bench measure clean
 all: build
 
 deps-build:
@@ -42,7 +42,12 @@ test: lint
 	$(CARGO) test --locked --doc
 
 bench: deps-build
-	$(CARGO) bench --locked
+	$(CARGO) bench --locked -- --warm-up-time 1 --measurement-time 3
+
+# Idle CPU, RSS, terminal bytes/s and first-frame time of the release build
+# (README "Performance").
+measure: build deps-test
+	scripts/measure-idle.py --bin $(RELEASE_BIN)
 
 fmt:
 	$(CARGO) fmt --all

@@ -193,6 +193,36 @@ fn start_restart_stop_a_real_unit() {
         ("inactive".to_string(), "dead".to_string())
     );
 
+    // The libvirt engine's Start/Stop/Restart service goes through the same
+    // calls: here it drives a stand-in unit on this manager.
+    {
+        use nodeconsole::engine::libvirt::LibvirtEngine;
+        use nodeconsole::engine::{Availability, Capability, Engine, ServiceAction};
+        let engine = LibvirtEngine::new("qemu:///system").with_service(unit, bus.clone());
+        assert_eq!(
+            engine.capabilities().get(Capability::ServiceControl),
+            Availability::Available
+        );
+        let mut rec = nodeconsole::job::Recorder::default();
+        let msg = engine.service(ServiceAction::Restart, &mut rec).unwrap();
+        assert!(msg.contains("restart done"), "{msg}");
+        assert_eq!(unit_state(&bus, unit, t).unwrap().0, "active");
+        engine.service(ServiceAction::Stop, &mut rec).unwrap();
+        assert_eq!(unit_state(&bus, unit, t).unwrap().0, "inactive");
+        let failing = LibvirtEngine::new("qemu:///system")
+            .with_service("nc-ops-fail.service", bus.clone());
+        let err = failing
+            .service(ServiceAction::Start, &mut rec)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("failed") && err.contains("journalctl"), "{err}");
+        let demo = LibvirtEngine::new("test:///default");
+        assert!(matches!(
+            demo.capabilities().get(Capability::ServiceControl),
+            Availability::Unavailable(_)
+        ));
+    }
+
     // A unit whose start fails: the job result says so.
     assert_eq!(
         unit_action(&bus, "nc-ops-fail.service", UnitAction::Start, t).unwrap(),

@@ -91,7 +91,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         (String::new(), format::fit(&right, w))
     } else {
         let r = format::fit(&right, w);
-        let l = format::fit(&left, w.saturating_sub(r.chars().count()));
+        let l = format::fit(&left, w.saturating_sub(r.chars().count() + 1));
         (l, r)
     };
     let gap = w.saturating_sub(left.chars().count() + right.chars().count());
