@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod job;
+pub mod net;
 pub mod probe;
 pub mod secret;
 pub mod ui;
