@@ -7,4 +7,6 @@
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
 //! - [`backend`]: persistence (NetworkManager, ifcfg, systemd-networkd) behind one trait.
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
+pub mod link;
+pub mod netns;
 pub mod validate;
