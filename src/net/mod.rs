@@ -9,4 +9,5 @@
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
 pub mod link;
 pub mod netns;
+pub mod ping;
 pub mod validate;
