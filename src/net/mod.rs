@@ -10,4 +10,5 @@
 pub mod link;
 pub mod netns;
 pub mod ping;
+pub mod rollback;
 pub mod validate;
