@@ -7,6 +7,7 @@
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
 //! - [`backend`]: persistence (NetworkManager, ifcfg, systemd-networkd) behind one trait.
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
+pub mod backend;
 pub mod link;
 pub mod netns;
 pub mod ping;
