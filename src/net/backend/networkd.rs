@@ -154,19 +154,30 @@ impl UnitFile {
         }
     }
 
-    /// Whether `[Match]` selects the NIC by exact name or by MAC.
+    /// Whether `[Match]` selects the NIC by name or by MAC.
     fn matches(&self, nic: &NicId) -> bool {
-        let Some(m) = self.section("Match") else {
-            return false;
+        self.match_kind(nic).is_some()
+    }
+
+    /// `Some(true)`: the file is for this NIC alone (one name or MAC);
+    /// `Some(false)`: it also matches other NICs (a list of names/MACs).
+    fn match_kind(&self, nic: &NicId) -> Option<bool> {
+        let m = self.section("Match")?;
+        let tokens = |k: &str| -> Vec<String> {
+            m.get(k)
+                .map(|v| v.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default()
         };
-        let by_name = m
-            .get("Name")
-            .is_some_and(|v| v.split_whitespace().any(|t| t == nic.name));
-        let by_mac = nic.mac.as_ref().is_some_and(|mac| {
-            m.get("MACAddress")
-                .is_some_and(|v| v.split_whitespace().any(|t| t.eq_ignore_ascii_case(mac)))
-        });
-        by_name || by_mac
+        let (names, macs) = (tokens("Name"), tokens("MACAddress"));
+        let by_name = names.iter().any(|t| *t == nic.name);
+        let by_mac = nic
+            .mac
+            .as_ref()
+            .is_some_and(|mac| macs.iter().any(|t| t.eq_ignore_ascii_case(mac)));
+        if !(by_name || by_mac) {
+            return None;
+        }
+        Some(names.len() + macs.len() == 1)
     }
 }
 
@@ -221,22 +232,31 @@ impl Networkd {
         self.dir().join(format!("{}{name}.{ext}", linkfile::PREFIX))
     }
 
-    /// The .network file of `nic`, or a new one matching it by name.
+    /// The .network file of `nic`: a file for this NIC alone is edited in
+    /// place; a file shared with other NICs is left alone and seeds a new
+    /// `10-nodeconsole-<name>.network` for this NIC only (keeping e.g. its
+    /// DNS settings); otherwise a new file matching the name.
     fn find_network(&self, nic: &NicId) -> Result<(PathBuf, UnitFile, bool), BackendError> {
-        if let Some((p, u)) = self
-            .files("network")
-            .into_iter()
-            .find(|(_, u)| u.matches(nic))
-        {
-            return Ok((p, u, true));
+        let own = self.own_path(&nic.name, "network");
+        let mut seed = None;
+        for (p, u) in self.files("network") {
+            match u.match_kind(nic) {
+                Some(true) => return Ok((p, u, true)),
+                Some(false) if seed.is_none() && p != own => seed = Some(u),
+                _ => {}
+            }
         }
-        let p = self.own_path(&nic.name, "network");
-        let mut u = match read_optional(&p)? {
-            Some(t) => UnitFile::parse(&t),
-            None => UnitFile::new_with_header(),
+        let mut u = match (read_optional(&own)?, seed) {
+            (Some(t), _) => UnitFile::parse(&t),
+            (None, Some(mut shared)) => {
+                shared.preamble = vec![HEADER.to_string()];
+                shared.section_mut("Match").remove("MACAddress");
+                shared
+            }
+            (None, None) => UnitFile::new_with_header(),
         };
         u.section_mut("Match").set("Name", &nic.name);
-        Ok((p, u, false))
+        Ok((own, u, false))
     }
 }
 
