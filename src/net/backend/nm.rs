@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nm_zbus as zbus;
+/// The D-Bus value types of [`Settings`], for callers that inspect profiles.
+pub use nm_zbus::zvariant;
 use zbus::blocking::{Connection, Proxy};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
