@@ -8,6 +8,7 @@
 //! - [`backend`]: persistence (NetworkManager, ifcfg, systemd-networkd) behind one trait.
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
 pub mod backend;
+pub mod demo;
 pub mod link;
 pub mod netns;
 pub mod ping;
