@@ -169,7 +169,7 @@ impl UnitFile {
                 .unwrap_or_default()
         };
         let (names, macs) = (tokens("Name"), tokens("MACAddress"));
-        let by_name = names.iter().any(|t| *t == nic.name);
+        let by_name = names.contains(&nic.name);
         let by_mac = nic
             .mac
             .as_ref()
