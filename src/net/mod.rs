@@ -11,6 +11,7 @@ pub mod backend;
 pub mod demo;
 pub mod link;
 pub mod netns;
+pub mod ops;
 pub mod ping;
 pub mod rollback;
 pub mod validate;

@@ -368,6 +368,10 @@ impl NetBackend for Ifcfg {
         })
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn undo(&self, undo: &Undo) -> Result<(), BackendError> {
         undo.undo_files()
     }

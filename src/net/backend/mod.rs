@@ -156,6 +156,9 @@ pub trait NetBackend: Send + Sync {
     fn applies_runtime(&self) -> bool {
         false
     }
+
+    /// For downcasting to a concrete backend (NetworkManager's `activate`).
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// What [`detect`] looks at (gathered by [`Facts::gather`], or made up in tests).

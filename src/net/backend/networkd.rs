@@ -386,6 +386,10 @@ impl NetBackend for Networkd {
         })
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn undo(&self, undo: &Undo) -> Result<(), BackendError> {
         undo.undo_files()
     }

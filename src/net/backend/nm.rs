@@ -454,6 +454,10 @@ impl NetBackend for NetworkManager {
         })
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn undo(&self, undo: &Undo) -> Result<(), BackendError> {
         let mut first_err = None;
         for step in undo.steps.iter().rev() {
