@@ -20,7 +20,9 @@ use nodeconsole::net::backend::nm::{self, NetworkManager};
 use nodeconsole::net::backend::{NetBackend, NicId};
 use nodeconsole::net::link;
 use nodeconsole::net::netns::NetnsThread;
+use nodeconsole::net::ops;
 use nodeconsole::net::validate::{validate_ipv4_config, BondConfig, BondMode};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -353,4 +355,39 @@ fn networkmanager_backend_against_real_daemon() {
     // 5. Undo of the first add deletes the profile again.
     b.undo(&undo_add).unwrap();
     assert!(b.find(&nic).unwrap().is_none());
+
+    // 6. The whole Configure Networks operation: NetworkManager applies the
+    // profile to the veth at run time, and the revert puts the previous
+    // profile and addresses back.
+    env.ns.run(|| {
+        link::set_up("nm0", true).unwrap();
+        link::set_up("nm1", true).unwrap();
+    });
+    let applied1 = ops::configure_ipv4(&b, &nic, &c1).unwrap();
+    wait_for_addrs(&env, vec![(Ipv4Addr::new(192, 168, 50, 10), 24)]);
+    let applied2 = ops::configure_ipv4(&b, &nic, &c2).unwrap();
+    wait_for_addrs(&env, vec![(Ipv4Addr::new(10, 20, 30, 40), 16)]);
+    let snap = env.ns.run(|| link::ipv4_snapshot("nm0").unwrap());
+    assert_eq!(snap.gateway(), Some(Ipv4Addr::new(10, 20, 0, 1)));
+    ops::revert(&b, &applied2).unwrap();
+    wait_for_addrs(&env, vec![(Ipv4Addr::new(192, 168, 50, 10), 24)]);
+    ops::revert(&b, &applied1).unwrap();
+    assert!(b.find(&nic).unwrap().is_none());
+}
+
+/// Waits (bounded) until NetworkManager has put `want` on nm0: the daemon
+/// applies profiles asynchronously.
+fn wait_for_addrs(env: &Env, want: Vec<(Ipv4Addr, u8)>) {
+    let t0 = Instant::now();
+    loop {
+        let got = env.ns.run(|| link::ipv4_snapshot("nm0").unwrap().addrs);
+        if got == want {
+            return;
+        }
+        if t0.elapsed() > Duration::from_secs(30) {
+            let log = std::fs::read_to_string(env.dir.path().join("nm.log")).unwrap_or_default();
+            panic!("nm0 has {got:?}, want {want:?}; NetworkManager log:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

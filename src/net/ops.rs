@@ -127,9 +127,19 @@ pub fn revert(backend: &dyn NetBackend, applied: &Applied) -> Result<(), String>
             }
         }
         None => {
+            // NetworkManager: re-activate the restored profile. When the
+            // undo deleted a profile we had added, NetworkManager has already
+            // taken its configuration off the device.
             if let Some(nm) = as_nm(backend) {
-                if let Err(e) = nm.activate(&applied.nic.name) {
-                    errors.push(e.to_string());
+                let has_profile = nm.find(&applied.nic).map(|f| f.is_some());
+                match has_profile {
+                    Ok(true) => {
+                        if let Err(e) = nm.activate(&applied.nic.name) {
+                            errors.push(e.to_string());
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
         }
