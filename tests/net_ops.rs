@@ -62,6 +62,38 @@ fn rename_nic_runtime_and_persisted() {
 }
 
 #[test]
+fn guarded_rename_of_mn_nic_reverts_when_unconfirmed() {
+    let Some(ns) = net_support::netns("ops-rename-guard") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let outcome = ns.run(move || {
+        link::create_veth("om0", "om1").unwrap();
+        link::set_up("om0", true).unwrap();
+        let mac = link::get_link("om0").unwrap().mac.unwrap();
+        let backend: Arc<dyn NetBackend> = Arc::new(Ifcfg::new(&root));
+        let id = NicId::new("om0", Some(&mac));
+        let undo = ops::rename_nic(backend.as_ref(), &id, "mgmt9").unwrap();
+        assert!(link::get_link("mgmt9").is_ok());
+        let b = backend.clone();
+        let pending = PendingChange::start(
+            Duration::from_millis(100),
+            Box::new(move || ops::revert_rename(b.as_ref(), &id, "mgmt9", &undo)),
+        );
+        let o = pending.wait();
+        assert!(link::get_link("om0").unwrap().admin_up);
+        assert!(link::get_link("mgmt9").is_err());
+        o
+    });
+    assert_eq!(outcome, Outcome::Reverted(RevertReason::Timeout));
+    assert!(!tmp
+        .path()
+        .join("etc/systemd/network/10-nodeconsole-mgmt9.link")
+        .exists());
+}
+
+#[test]
 fn rename_nic_persist_failure_undoes_runtime_rename() {
     let Some(ns) = net_support::netns("ops-rename-fail") else {
         return;

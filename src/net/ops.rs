@@ -72,6 +72,29 @@ pub fn rename_nic(backend: &dyn NetBackend, nic: &NicId, new_name: &str) -> Resu
     }
 }
 
+/// Undoes a [`rename_nic`] (for the confirm-or-revert guard when the
+/// renamed NIC carries the management network or the default route): the
+/// persisted files/profile, then the run-time name.
+pub fn revert_rename(
+    backend: &dyn NetBackend,
+    nic: &NicId,
+    new_name: &str,
+    undo: &Undo,
+) -> Result<(), String> {
+    let mut errors = Vec::new();
+    if let Err(e) = backend.undo(undo) {
+        errors.push(e.to_string());
+    }
+    if let Err(e) = link::rename_link(new_name, &nic.name) {
+        errors.push(e.to_string());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
 /// Configure Networks: applies the IPv4 address, netmask and default gateway
 /// at run time and persists them. With NetworkManager the profile is updated
 /// and re-activated (NetworkManager applies it); with the file backends the
