@@ -140,6 +140,15 @@ fn configure_ipv4_unconfirmed_reverts_runtime_and_files() {
         let applied =
             ops::configure_ipv4(backend.as_ref(), &NicId::new("op0", None), &cfg).unwrap();
         assert_eq!(applied.runtime_before.as_ref(), Some(&before));
+        let (was, will) = ops::confirm_lines(&before, &cfg);
+        assert_eq!(
+            was,
+            "before: op0 10.55.0.2/24 (255.255.255.0) gateway 10.55.0.1"
+        );
+        assert_eq!(
+            will,
+            "after:  op0 172.16.9.9/24 (255.255.255.0) gateway 172.16.9.1"
+        );
         let now = link::ipv4_snapshot("op0").unwrap();
         assert_eq!(now.addrs, vec![(Ipv4Addr::new(172, 16, 9, 9), 24)]);
         let file = std::fs::read_to_string(root.join(SCRIPTS).join("ifcfg-op0")).unwrap();

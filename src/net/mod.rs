@@ -6,6 +6,8 @@
 //! - [`ping`]: ICMP echo over an unprivileged datagram socket.
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
 //! - [`backend`]: persistence (NetworkManager, ifcfg, systemd-networkd) behind one trait.
+//! - [`ops`]: the operations as the console runs them (run-time + persisted +
+//!   revertible), and the Configure Networks listing/prefill.
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
 pub mod backend;
 pub mod demo;

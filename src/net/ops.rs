@@ -251,3 +251,26 @@ pub fn management_candidates(nics: &[Nic]) -> Vec<(String, Ipv4Addr)> {
         .flat_map(|n| n.ipv4.iter().map(move |(ip, _)| (n.name.clone(), *ip)))
         .collect()
 }
+
+/// The two lines of the confirmation window ("before → after") for
+/// Configure Networks, from the current run-time state and the new
+/// configuration.
+pub fn confirm_lines(before: &Ipv4Snapshot, after: &Ipv4Config) -> (String, String) {
+    let addrs = if before.addrs.is_empty() {
+        "no IPv4 address".to_string()
+    } else {
+        before
+            .addrs
+            .iter()
+            .map(|(ip, p)| format!("{ip}/{p} ({})", super::validate::prefix_to_mask(*p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let gw = before
+        .gateway()
+        .map_or_else(|| "no gateway".to_string(), |g| format!("gateway {g}"));
+    (
+        format!("before: {} {addrs} {gw}", before.link),
+        format!("after:  {} {after}", before.link),
+    )
+}
