@@ -165,12 +165,38 @@ pub fn make_slave(s: &mut Settings, bond: &str) {
     s.remove("ipv6");
 }
 
+/// Connects to the system bus (or `address`), bounded by `timeout` as a
+/// whole: zbus bounds method calls, but not the connection handshake, so
+/// that runs on a helper thread that is abandoned if the bus hangs.
+fn connect(address: Option<&str>, timeout: Duration) -> Result<Connection, BackendError> {
+    let address = address.map(str::to_string);
+    let what = match &address {
+        Some(a) => format!("connecting to the bus {a}"),
+        None => "connecting to the system bus".to_string(),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("nm-connect".into())
+        .spawn(move || {
+            let b = match &address {
+                Some(a) => zbus::blocking::connection::Builder::address(a.as_str()),
+                None => zbus::blocking::connection::Builder::system(),
+            };
+            let _ = tx.send(
+                b.map(|b| b.method_timeout(NM_TIMEOUT))
+                    .and_then(|b| b.build()),
+            );
+        })
+        .map_err(|e| nm_err(&what, e))?;
+    match rx.recv_timeout(timeout) {
+        Ok(r) => r.map_err(|e| nm_err(&what, e)),
+        Err(_) => Err(nm_err(&what, format!("no answer within {timeout:?}"))),
+    }
+}
+
 /// Whether something owns NetworkManager's name on the system bus.
 pub fn is_running() -> bool {
-    let Ok(conn) = zbus::blocking::connection::Builder::system()
-        .map(|b| b.method_timeout(Duration::from_secs(2)))
-        .and_then(|b| b.build())
-    else {
+    let Ok(conn) = connect(None, Duration::from_secs(2)) else {
         return false;
     };
     let Ok(dbus) = zbus::blocking::fdo::DBusProxy::new(&conn) else {
@@ -192,10 +218,7 @@ impl NetworkManager {
     /// Connects to NetworkManager on the system bus. `root` is where the
     /// systemd `.link` files for renames go (`/` on a node).
     pub fn system(root: &Path) -> Result<Self, BackendError> {
-        let conn = zbus::blocking::connection::Builder::system()
-            .map(|b| b.method_timeout(NM_TIMEOUT))
-            .and_then(|b| b.build())
-            .map_err(|e| nm_err("connecting to the system bus", e))?;
+        let conn = connect(None, NM_TIMEOUT)?;
         Ok(NetworkManager {
             conn,
             root: root.to_path_buf(),
@@ -204,10 +227,7 @@ impl NetworkManager {
 
     /// Connects to NetworkManager on the bus at `address` (tests: a private bus).
     pub fn at_address(address: &str, root: &Path) -> Result<Self, BackendError> {
-        let conn = zbus::blocking::connection::Builder::address(address)
-            .map(|b| b.method_timeout(NM_TIMEOUT))
-            .and_then(|b| b.build())
-            .map_err(|e| nm_err(&format!("connecting to the bus {address}"), e))?;
+        let conn = connect(Some(address), NM_TIMEOUT)?;
         Ok(NetworkManager {
             conn,
             root: root.to_path_buf(),
