@@ -3,8 +3,10 @@
 
 mod net_support;
 
+use nodeconsole::net::backend::{NetBackend, NicId};
 use nodeconsole::net::demo::{DemoNet, DEMO_ETH0, DEMO_GATEWAY, DEMO_NICS};
 use nodeconsole::net::link;
+use nodeconsole::net::ops;
 use nodeconsole::net::ping::{self, PingOptions};
 use nodeconsole::net::validate::validate_ipv4_config;
 use std::sync::atomic::AtomicBool;
@@ -48,12 +50,24 @@ fn demo_network_is_private_and_usable() {
         .unwrap();
     assert_eq!(summary.received, 2, "{summary}");
 
-    // Operations act on the demo NICs.
-    demo.run(|| {
-        link::rename_link("eth3", "storage0").unwrap();
+    // Operations act on the demo NICs and persist below the demo root.
+    let root = demo.root().to_path_buf();
+    assert!(root
+        .join("etc/sysconfig/network-scripts/ifcfg-eth0")
+        .exists());
+    let backend: std::sync::Arc<dyn NetBackend> = demo.backend().into();
+    let b = backend.clone();
+    demo.run(move || {
+        let eth3 = NicId::from(&probe_nic("eth3"));
+        ops::rename_nic(b.as_ref(), &eth3, "storage0").unwrap();
         let cfg = validate_ipv4_config("192.168.100.20", "24", "192.168.100.1").unwrap();
-        link::apply_ipv4("eth1", &cfg).unwrap();
+        ops::configure_ipv4(b.as_ref(), &NicId::new("eth1", None), &cfg).unwrap();
     });
+    let f =
+        std::fs::read_to_string(root.join("etc/sysconfig/network-scripts/ifcfg-storage0")).unwrap();
+    assert!(f.contains("DEVICE=storage0"), "{f}");
+    let f = std::fs::read_to_string(root.join("etc/sysconfig/network-scripts/ifcfg-eth1")).unwrap();
+    assert!(f.contains("IPADDR=192.168.100.20"), "{f}");
     // The host saw none of it: no demo link appeared there, and the host's
     // own links kept their names.
     let host_after = link::list_links().unwrap();
@@ -70,4 +84,26 @@ fn demo_network_is_private_and_usable() {
         }
     }
     drop(demo);
+    assert!(!root.exists(), "demo root removed");
+}
+
+/// A probe-style Nic for a demo link (what the NIC collector would report).
+fn probe_nic(name: &str) -> nodeconsole::probe::Nic {
+    let l = link::get_link(name).unwrap();
+    nodeconsole::probe::Nic {
+        index: l.index,
+        name: l.name,
+        kind: nodeconsole::probe::NicKind::Veth,
+        up: l.admin_up,
+        operstate: String::new(),
+        mac: l.mac,
+        mtu: 1500,
+        ipv4: vec![],
+        ipv6: vec![],
+        master: None,
+        speed_mbps: None,
+        driver: None,
+        is_mn: false,
+        default_route: false,
+    }
 }

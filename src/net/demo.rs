@@ -19,10 +19,13 @@
 //! namespace.
 
 use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use thiserror::Error;
 
+use super::backend::ifcfg::{self, Ifcfg};
+use super::backend::NetBackend;
 use super::link;
 use super::netns::{NetnsError, NetnsThread};
 use super::validate::Ipv4Config;
@@ -47,10 +50,12 @@ pub const DEMO_ETH0: Ipv4Addr = Ipv4Addr::new(192, 168, 100, 10);
 /// Prefix of the demo subnet.
 pub const DEMO_PREFIX: u8 = 24;
 
-/// The demo namespaces; dropping this removes them.
+/// The demo namespaces and the demo's configuration root; dropping this
+/// removes both.
 pub struct DemoNet {
     node: NetnsThread,
     _switch: NetnsThread,
+    root: PathBuf,
 }
 
 impl DemoNet {
@@ -94,11 +99,49 @@ impl DemoNet {
             link::apply_ipv4("eth0", &cfg)?;
             Ok(())
         })?;
-        tracing::info!("demo network namespaces created");
+        // A private configuration root seeded like a freshly installed
+        // CentOS 7 node, so persistence in the demo writes there and never
+        // to the host's /etc.
+        let root = std::env::temp_dir().join(format!("nodeconsole-demo-{}", std::process::id()));
+        let scripts = root.join(ifcfg::SCRIPTS_DIR.trim_start_matches('/'));
+        std::fs::create_dir_all(&scripts).map_err(|e| DemoError::Other(e.to_string()))?;
+        for nic in DEMO_NICS {
+            let mac = node
+                .run(move || link::get_link(nic))?
+                .mac
+                .unwrap_or_default();
+            let ip = if nic == "eth0" {
+                format!(
+                    "BOOTPROTO=none\nIPADDR={DEMO_ETH0}\nPREFIX={DEMO_PREFIX}\nGATEWAY={DEMO_GATEWAY}\nDEFROUTE=yes\n"
+                )
+            } else {
+                "BOOTPROTO=none\n".to_string()
+            };
+            std::fs::write(
+                scripts.join(format!("ifcfg-{nic}")),
+                format!("TYPE=Ethernet\nDEVICE={nic}\nNAME={nic}\nHWADDR={mac}\nONBOOT=yes\n{ip}"),
+            )
+            .map_err(|e| DemoError::Other(e.to_string()))?;
+        }
+        tracing::info!(root = %root.display(), "demo network namespaces created");
         Ok(DemoNet {
             node,
             _switch: switch,
+            root,
         })
+    }
+
+    /// The demo's configuration root (ifcfg files under
+    /// `etc/sysconfig/network-scripts`, .link files under `etc/systemd/network`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The persistence backend to use in the demo: ifcfg files below
+    /// [`DemoNet::root`]. (Not [`super::backend::detect`], which would find the
+    /// host's NetworkManager.)
+    pub fn backend(&self) -> Box<dyn NetBackend> {
+        Box::new(Ifcfg::new(&self.root))
     }
 
     /// Runs `f` inside the demo node's namespace and returns its result.
@@ -123,5 +166,11 @@ impl DemoNet {
     /// The node namespace's thread (e.g. for its namespace handle).
     pub fn namespace(&self) -> &NetnsThread {
         &self.node
+    }
+}
+
+impl Drop for DemoNet {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
     }
 }

@@ -59,6 +59,12 @@ impl NicId {
     }
 }
 
+impl From<&crate::probe::Nic> for NicId {
+    fn from(n: &crate::probe::Nic) -> Self {
+        NicId::new(&n.name, n.mac.as_deref())
+    }
+}
+
 /// Which backend persists changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
