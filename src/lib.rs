@@ -10,6 +10,7 @@ pub mod engine;
 pub mod export;
 pub mod job;
 pub mod logging;
+pub mod net;
 pub mod ops;
 pub mod probe;
 pub mod secret;

@@ -1,0 +1,567 @@
+//! Pure validation of what the operator types into the network forms.
+//!
+//! Every refusal is a distinct variant whose `Display` tells the operator what
+//! is wrong and what to type instead, because the console shows it verbatim in
+//! the form. Nothing here touches the system, so the rules are unit tested and
+//! fuzzed (see `fuzz/`).
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+use crate::probe::{Nic, NicKind};
+
+/// Longest interface name the kernel accepts (IFNAMSIZ - 1).
+pub const MAX_NIC_NAME_LEN: usize = 15;
+
+/// Why a NIC (or bond) name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NameError {
+    #[error("the name is empty: enter 1 to 15 characters")]
+    Empty,
+    #[error("the name is {len} bytes long: at most 15 are allowed")]
+    TooLong { len: usize },
+    #[error("the character {ch:?} is not allowed: use only letters, digits, '_', '.' and '-'")]
+    BadChar { ch: char },
+    #[error("\"{0}\" is reserved by the kernel: choose another name")]
+    Reserved(String),
+    #[error("a NIC named \"{0}\" already exists: choose another name")]
+    Taken(String),
+    #[error("the new name is the same as the current one: enter a different name")]
+    Unchanged,
+}
+
+/// Checks a new interface name: 1–15 bytes of ASCII letters, digits, `_`,
+/// `.`, `-`; not `.` or `..` (the kernel refuses those as they would clash
+/// with sysfs directory entries); not one of `existing`.
+///
+/// ASCII only, although the kernel accepts more, because udev rules, ifcfg
+/// file names and the serial console all handle anything else badly.
+pub fn validate_nic_name(name: &str, existing: &[&str]) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if let Some(ch) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(NameError::BadChar { ch });
+    }
+    if name.len() > MAX_NIC_NAME_LEN {
+        return Err(NameError::TooLong { len: name.len() });
+    }
+    if name == "." || name == ".." {
+        return Err(NameError::Reserved(name.to_string()));
+    }
+    if existing.contains(&name) {
+        return Err(NameError::Taken(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks a rename of `old` to `new`: the name rules plus "not unchanged".
+/// `existing` may contain `old` itself.
+pub fn validate_rename(old: &str, new: &str, existing: &[&str]) -> Result<(), NameError> {
+    if old == new {
+        return Err(NameError::Unchanged);
+    }
+    validate_nic_name(new, existing)
+}
+
+/// Which field of the IP form an error refers to (so the UI can focus it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Ip,
+    Netmask,
+    Gateway,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Ip => "IP address",
+            Field::Netmask => "netmask",
+            Field::Gateway => "gateway",
+        })
+    }
+}
+
+/// Why an IP/netmask/gateway triple was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum IpConfigError {
+    #[error("the {0} is empty: fill in every field")]
+    Empty(Field),
+    #[error("the {field} \"{value}\" is not a valid IPv4 address: enter four numbers 0-255 separated by dots, e.g. 192.168.1.10")]
+    InvalidAddress { field: Field, value: String },
+    #[error("the {field} {addr} cannot be used ({why}): enter a unicast address")]
+    UnusableAddress {
+        field: Field,
+        addr: Ipv4Addr,
+        why: &'static str,
+    },
+    #[error("the netmask \"{value}\" is not valid: enter it dotted (255.255.255.0) or as a prefix (/24)")]
+    InvalidNetmask { value: String },
+    #[error("the netmask {mask} is not contiguous (its one bits must all come first): e.g. 255.255.255.0")]
+    NonContiguousNetmask { mask: Ipv4Addr },
+    #[error("the netmask 0.0.0.0 (/0) does not describe a subnet: enter a prefix from /1 to /32")]
+    ZeroNetmask,
+    #[error(
+        "the IP address {ip} is the network address of {network}/{prefix}: choose a host address"
+    )]
+    IpIsNetwork {
+        ip: Ipv4Addr,
+        network: Ipv4Addr,
+        prefix: u8,
+    },
+    #[error(
+        "the IP address {ip} is the broadcast address of {network}/{prefix}: choose a host address"
+    )]
+    IpIsBroadcast {
+        ip: Ipv4Addr,
+        network: Ipv4Addr,
+        prefix: u8,
+    },
+    #[error("the gateway {gateway} is not in the subnet {network}/{prefix} of the IP address: check the IP, netmask and gateway")]
+    GatewayNotInSubnet {
+        gateway: Ipv4Addr,
+        network: Ipv4Addr,
+        prefix: u8,
+    },
+    #[error("the gateway {0} is the IP address itself: enter the router's address")]
+    GatewayIsIp(Ipv4Addr),
+    #[error(
+        "the gateway {gateway} is the {what} address of the subnet: enter the router's address"
+    )]
+    GatewayIsSpecial {
+        gateway: Ipv4Addr,
+        what: &'static str,
+    },
+}
+
+impl IpConfigError {
+    /// The form field to put the cursor on.
+    pub fn field(&self) -> Field {
+        match self {
+            IpConfigError::Empty(f) => *f,
+            IpConfigError::InvalidAddress { field, .. } => *field,
+            IpConfigError::UnusableAddress { field, .. } => *field,
+            IpConfigError::InvalidNetmask { .. }
+            | IpConfigError::NonContiguousNetmask { .. }
+            | IpConfigError::ZeroNetmask => Field::Netmask,
+            IpConfigError::IpIsNetwork { .. } | IpConfigError::IpIsBroadcast { .. } => Field::Ip,
+            IpConfigError::GatewayNotInSubnet { .. }
+            | IpConfigError::GatewayIsIp(_)
+            | IpConfigError::GatewayIsSpecial { .. } => Field::Gateway,
+        }
+    }
+}
+
+/// A validated static IPv4 configuration of one NIC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ipv4Config {
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
+    pub gateway: Ipv4Addr,
+}
+
+impl Ipv4Config {
+    /// The dotted netmask.
+    pub fn netmask(&self) -> Ipv4Addr {
+        prefix_to_mask(self.prefix)
+    }
+    pub fn network(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.ip) & u32::from(self.netmask()))
+    }
+    pub fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.ip) | !u32::from(self.netmask()))
+    }
+}
+
+impl fmt::Display for Ipv4Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{} ({}) gateway {}",
+            self.ip,
+            self.prefix,
+            self.netmask(),
+            self.gateway
+        )
+    }
+}
+
+/// `/24` → 255.255.255.0. Prefixes above 32 are clamped to 32.
+pub fn prefix_to_mask(prefix: u8) -> Ipv4Addr {
+    let p = prefix.min(32) as u32;
+    Ipv4Addr::from(if p == 0 { 0 } else { u32::MAX << (32 - p) })
+}
+
+/// 255.255.255.0 → 24; `None` when the mask is not contiguous.
+pub fn mask_to_prefix(mask: Ipv4Addr) -> Option<u8> {
+    let m = u32::from(mask);
+    let ones = m.leading_ones();
+    if m.checked_shl(ones).unwrap_or(0) == 0 {
+        Some(ones as u8)
+    } else {
+        None
+    }
+}
+
+fn parse_addr(field: Field, text: &str) -> Result<Ipv4Addr, IpConfigError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(IpConfigError::Empty(field));
+    }
+    // std's parser is strict: four decimal octets, no leading zeros (which
+    // inet_aton would read as octal), nothing else.
+    let addr = Ipv4Addr::from_str(t).map_err(|_| IpConfigError::InvalidAddress {
+        field,
+        value: t.to_string(),
+    })?;
+    let why = if addr.is_unspecified() {
+        Some("it is the unspecified address")
+    } else if addr.is_loopback() {
+        Some("it is a loopback address")
+    } else if addr.is_multicast() {
+        Some("it is a multicast address")
+    } else if addr.is_broadcast() {
+        Some("it is the limited broadcast address")
+    } else if u32::from(addr) >> 28 == 0xF {
+        Some("it is in the reserved class E range")
+    } else if u32::from(addr) >> 24 == 0 {
+        Some("it is in the reserved 0.0.0.0/8 range")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(IpConfigError::UnusableAddress { field, addr, why }),
+        None => Ok(addr),
+    }
+}
+
+/// Parses a netmask given dotted (`255.255.255.0`) or as a prefix (`/24` or
+/// `24`) into a prefix length 1..=32.
+pub fn parse_netmask(text: &str) -> Result<u8, IpConfigError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(IpConfigError::Empty(Field::Netmask));
+    }
+    let invalid = || IpConfigError::InvalidNetmask {
+        value: t.to_string(),
+    };
+    let prefix = if t.contains('.') {
+        let mask = Ipv4Addr::from_str(t).map_err(|_| invalid())?;
+        mask_to_prefix(mask).ok_or(IpConfigError::NonContiguousNetmask { mask })?
+    } else {
+        let digits = t.strip_prefix('/').unwrap_or(t);
+        if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let p: u8 = digits.parse().map_err(|_| invalid())?;
+        if p > 32 {
+            return Err(invalid());
+        }
+        p
+    };
+    if prefix == 0 {
+        return Err(IpConfigError::ZeroNetmask);
+    }
+    Ok(prefix)
+}
+
+/// Validates the Configure Networks form. Checks, in the order the operator
+/// reads the form: every field present, each a valid unicast IPv4 address
+/// (the mask dotted or as a prefix, contiguous), the IP not the network or
+/// broadcast address of its subnet (except /31 and /32, RFC 3021), and the
+/// gateway a different host inside the same subnet.
+pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config, IpConfigError> {
+    // Empty fields first, all of them, so the operator is not walked through
+    // one missing field at a time after fixing syntax errors.
+    for (field, text) in [
+        (Field::Ip, ip),
+        (Field::Netmask, mask),
+        (Field::Gateway, gw),
+    ] {
+        if text.trim().is_empty() {
+            return Err(IpConfigError::Empty(field));
+        }
+    }
+    let ip = parse_addr(Field::Ip, ip)?;
+    let prefix = parse_netmask(mask)?;
+    let gateway = parse_addr(Field::Gateway, gw)?;
+    let cfg = Ipv4Config {
+        ip,
+        prefix,
+        gateway,
+    };
+    let (network, broadcast) = (cfg.network(), cfg.broadcast());
+    if prefix <= 30 {
+        if ip == network {
+            return Err(IpConfigError::IpIsNetwork {
+                ip,
+                network,
+                prefix,
+            });
+        }
+        if ip == broadcast {
+            return Err(IpConfigError::IpIsBroadcast {
+                ip,
+                network,
+                prefix,
+            });
+        }
+    }
+    let gw_network = Ipv4Addr::from(u32::from(gateway) & u32::from(cfg.netmask()));
+    if gw_network != network {
+        return Err(IpConfigError::GatewayNotInSubnet {
+            gateway,
+            network,
+            prefix,
+        });
+    }
+    if gateway == ip {
+        return Err(IpConfigError::GatewayIsIp(gateway));
+    }
+    if prefix <= 30 {
+        if gateway == network {
+            return Err(IpConfigError::GatewayIsSpecial {
+                gateway,
+                what: "network",
+            });
+        }
+        if gateway == broadcast {
+            return Err(IpConfigError::GatewayIsSpecial {
+                gateway,
+                what: "broadcast",
+            });
+        }
+    }
+    Ok(cfg)
+}
+
+/// The seven Linux bonding modes, in kernel numbering order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BondMode {
+    BalanceRr,
+    ActiveBackup,
+    BalanceXor,
+    Broadcast,
+    Ieee8023ad,
+    BalanceTlb,
+    BalanceAlb,
+}
+
+impl BondMode {
+    pub const ALL: [BondMode; 7] = [
+        BondMode::BalanceRr,
+        BondMode::ActiveBackup,
+        BondMode::BalanceXor,
+        BondMode::Broadcast,
+        BondMode::Ieee8023ad,
+        BondMode::BalanceTlb,
+        BondMode::BalanceAlb,
+    ];
+
+    /// The kernel's name (`mode=` in BONDING_OPTS, networkd's `Mode=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BondMode::BalanceRr => "balance-rr",
+            BondMode::ActiveBackup => "active-backup",
+            BondMode::BalanceXor => "balance-xor",
+            BondMode::Broadcast => "broadcast",
+            BondMode::Ieee8023ad => "802.3ad",
+            BondMode::BalanceTlb => "balance-tlb",
+            BondMode::BalanceAlb => "balance-alb",
+        }
+    }
+
+    /// The kernel's number (0–6).
+    pub fn number(self) -> u8 {
+        BondMode::ALL.iter().position(|m| *m == self).unwrap_or(0) as u8
+    }
+}
+
+impl fmt::Display for BondMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BondMode {
+    type Err = BondError;
+    /// Accepts the kernel name or number (`active-backup` or `1`).
+    fn from_str(s: &str) -> Result<Self, BondError> {
+        let t = s.trim();
+        BondMode::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str().eq_ignore_ascii_case(t) || m.number().to_string() == t)
+            .ok_or_else(|| BondError::BadMode(t.to_string()))
+    }
+}
+
+/// Default MII link monitoring interval (ms), as the installer uses.
+pub const DEFAULT_MIIMON_MS: u32 = 100;
+/// Largest accepted miimon: more than a minute to notice a dead link is
+/// certainly a typo.
+pub const MAX_MIIMON_MS: u32 = 60_000;
+
+/// A validated bond definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BondConfig {
+    pub name: String,
+    pub mode: BondMode,
+    pub slaves: Vec<String>,
+    pub miimon_ms: u32,
+}
+
+/// Why a bond definition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BondError {
+    #[error("bond name: {0}")]
+    Name(NameError),
+    #[error("\"{0}\" is not a bonding mode: choose balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb")]
+    BadMode(String),
+    #[error("miimon \"{0}\" is not a number of milliseconds: enter e.g. 100")]
+    BadMiimon(String),
+    #[error("miimon {0} is out of range: enter 1 to 60000 ms (0 would disable link monitoring, so a dead slave would never be noticed)")]
+    MiimonOutOfRange(u64),
+    #[error("no slave NIC is chosen: choose at least one physical NIC")]
+    NoSlaves,
+    #[error("the NIC \"{0}\" is chosen twice: choose each slave once")]
+    DuplicateSlave(String),
+    #[error("there is no NIC named \"{0}\": choose among the listed NICs")]
+    UnknownSlave(String),
+    #[error("the NIC \"{name}\" is a {kind} NIC: only physical NICs can be bond slaves")]
+    NotPhysical { name: String, kind: String },
+    #[error("the NIC \"{name}\" is already a slave of \"{master}\": release it there first")]
+    AlreadyEnslaved { name: String, master: String },
+}
+
+/// The text fields of the bond form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BondInput<'a> {
+    pub name: &'a str,
+    pub mode: &'a str,
+    pub miimon: &'a str,
+    pub slaves: Vec<&'a str>,
+}
+
+/// Validates a bond to create (`editing == None`) or the bond named
+/// `editing` (whose name then may stay and whose current slaves stay
+/// eligible). `nics` is the current NIC listing. Empty miimon means
+/// [`DEFAULT_MIIMON_MS`].
+pub fn validate_bond(
+    input: &BondInput<'_>,
+    nics: &[Nic],
+    editing: Option<&str>,
+) -> Result<BondConfig, BondError> {
+    let name = input.name.trim();
+    let existing: Vec<&str> = nics
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| Some(*n) != editing)
+        .collect();
+    validate_nic_name(name, &existing).map_err(BondError::Name)?;
+    let mode: BondMode = input.mode.parse()?;
+    let miimon_ms = {
+        let t = input.miimon.trim();
+        if t.is_empty() {
+            DEFAULT_MIIMON_MS
+        } else {
+            if t.len() > 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(BondError::BadMiimon(t.to_string()));
+            }
+            let v: u64 = t.parse().map_err(|_| BondError::BadMiimon(t.to_string()))?;
+            if v == 0 || v > MAX_MIIMON_MS as u64 {
+                return Err(BondError::MiimonOutOfRange(v));
+            }
+            v as u32
+        }
+    };
+    if input.slaves.is_empty() {
+        return Err(BondError::NoSlaves);
+    }
+    let mut slaves: Vec<String> = Vec::with_capacity(input.slaves.len());
+    for s in &input.slaves {
+        let s = s.trim();
+        if slaves.iter().any(|x| x == s) {
+            return Err(BondError::DuplicateSlave(s.to_string()));
+        }
+        let nic = nics
+            .iter()
+            .find(|n| n.name == s)
+            .ok_or_else(|| BondError::UnknownSlave(s.to_string()))?;
+        if nic.kind != NicKind::Physical {
+            return Err(BondError::NotPhysical {
+                name: s.to_string(),
+                kind: nic.kind.label().to_string(),
+            });
+        }
+        if let Some(master) = &nic.master {
+            if Some(master.as_str()) != editing {
+                return Err(BondError::AlreadyEnslaved {
+                    name: s.to_string(),
+                    master: master.clone(),
+                });
+            }
+        }
+        slaves.push(s.to_string());
+    }
+    Ok(BondConfig {
+        name: name.to_string(),
+        mode,
+        slaves,
+        miimon_ms,
+    })
+}
+
+/// Physical NICs that may be offered as slaves of a new bond (or of the bond
+/// `editing`): not enslaved elsewhere.
+pub fn slave_candidates<'n>(nics: &'n [Nic], editing: Option<&str>) -> Vec<&'n Nic> {
+    nics.iter()
+        .filter(|n| n.kind == NicKind::Physical)
+        .filter(|n| n.master.is_none() || n.master.as_deref() == editing)
+        .collect()
+}
+
+/// Fuzz/property oracle for [`validate_ipv4_config`]: panics if an accepted
+/// triple breaks a rule or a refusal has no message. Shared by the cargo-fuzz
+/// target and the stable property test so both check the same invariants.
+#[doc(hidden)]
+pub fn fuzz_check_ipv4(ip: &str, mask: &str, gw: &str) {
+    match validate_ipv4_config(ip, mask, gw) {
+        Ok(c) => {
+            assert_eq!(Ok(c.ip), ip.trim().parse::<Ipv4Addr>());
+            assert_eq!(Ok(c.gateway), gw.trim().parse::<Ipv4Addr>());
+            assert!((1..=32).contains(&c.prefix));
+            let m = u32::from(c.netmask());
+            assert_eq!(u32::from(c.ip) & m, u32::from(c.gateway) & m);
+            assert_ne!(c.ip, c.gateway);
+            if c.prefix <= 30 {
+                assert!(c.ip != c.network() && c.ip != c.broadcast());
+                assert!(c.gateway != c.network() && c.gateway != c.broadcast());
+            }
+            assert_eq!(parse_netmask(&c.netmask().to_string()), Ok(c.prefix));
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// Fuzz/property oracle for [`validate_nic_name`].
+#[doc(hidden)]
+pub fn fuzz_check_nic_name(name: &str, existing: &[&str]) {
+    match validate_nic_name(name, existing) {
+        Ok(()) => {
+            assert!((1..=MAX_NIC_NAME_LEN).contains(&name.len()));
+            assert!(name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)));
+            assert!(name != "." && name != "..");
+            assert!(!existing.contains(&name));
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
