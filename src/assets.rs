@@ -1,5 +1,6 @@
 //! Finds the files shipped in `assets/` (the demo fixture, the PAM file):
-//! installed under /usr/share/nodeconsole, next to the binary's prefix, or
+//! installed under /usr/share/nodeconsole (`make install`, the packages),
+//! under the binary's own prefix, or
 //! in the source tree when run with `cargo run`.
 
 use std::path::PathBuf;
@@ -12,10 +13,10 @@ pub fn search_dirs() -> Vec<PathBuf> {
     }
     if let Ok(exe) = std::env::current_exe() {
         if let Some(prefix) = exe.parent().and_then(|p| p.parent()) {
-            dirs.push(prefix.join("share/nodeconsole/assets"));
+            dirs.push(prefix.join("share/nodeconsole"));
         }
     }
-    dirs.push("/usr/share/nodeconsole/assets".into());
+    dirs.push("/usr/share/nodeconsole".into());
     dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets"));
     dirs
 }

@@ -10,7 +10,7 @@ use crossterm::event::EventStream;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use nodeconsole::app::executor::{Executor, MnAddrs};
+use nodeconsole::app::executor::{Executor, MnAddrs, NetContext};
 use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::app::{self, App, Settings};
 use nodeconsole::cli::Cli;
@@ -18,6 +18,7 @@ use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
 use nodeconsole::engine::{Availability, Capability};
 use nodeconsole::export::jobs::ExportService;
+use nodeconsole::net::demo::DemoNet;
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
 use nodeconsole::ui::theme::Theme;
@@ -165,8 +166,42 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         Ok(svc) => Ok(Arc::new(svc)),
         Err(e) => Err(e.to_string()),
     };
+    // Network operations: in the demo inside a private namespace with its
+    // own ifcfg root; on a node through the detected persistence backend.
+    let (net_ctx, demo_net): (Result<Arc<NetContext>, String>, _) = if demo {
+        match DemoNet::create() {
+            Ok(d) => {
+                let d = Arc::new(d);
+                (
+                    Ok(Arc::new(NetContext {
+                        backend: Arc::from(d.backend()),
+                        demo: Some(d.clone()),
+                        rollback: std::time::Duration::from_secs(cfg.network.rollback_s),
+                    })),
+                    Some(d),
+                )
+            }
+            Err(e) => (Err(format!("demo network namespace: {e}")), None),
+        }
+    } else {
+        (
+            nodeconsole::net::backend::detect(std::path::Path::new("/"))
+                .map(|b| {
+                    Arc::new(NetContext {
+                        backend: Arc::from(b),
+                        demo: None,
+                        rollback: std::time::Duration::from_secs(cfg.network.rollback_s),
+                    })
+                })
+                .map_err(|e| e.to_string()),
+            None,
+        )
+    };
     let node_features = NodeFeatures {
-        network: Availability::Unavailable("not built yet".into()),
+        network: match &net_ctx {
+            Ok(_) => Availability::Available,
+            Err(e) => Availability::Unavailable(e.clone()),
+        },
         collect_logs: match &exports {
             Ok(_) => Availability::Available,
             Err(e) => Availability::Unavailable(e.clone()),
@@ -217,13 +252,15 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         password_actions: [Availability::Available, db_pw.clone(), db_pw, bus_pw],
         terminal_info: Settings::terminal_info_lines(&cfg.terminals),
         cluster_logs,
+        ping_target: cfg.network.ping_target.clone(),
+        rollback_s: cfg.network.rollback_s,
     };
     let (now, off) = app::run::local_clock();
     let mut state = App::new(settings, now);
     state.utc_offset_s = off;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx.clone());
+    let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx.clone(), demo_net);
     let mut executor = Executor::new(
         tx,
         Pam::root(cfg.auth.pam_service.clone()),
@@ -236,6 +273,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
     executor.exports = exports.ok();
     executor.mn = mn;
     executor.engine_kind = cfg.engine;
+    executor.net = net_ctx.ok();
 
     let guard = terminal::TerminalGuard::enter()?;
     terminal::quiet_stderr(cfg.log.file.as_deref());

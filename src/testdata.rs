@@ -40,6 +40,8 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         ],
         terminal_info: Settings::terminal_info_lines(&Default::default()),
         cluster_logs: false,
+        ping_target: "114.114.114.114".into(),
+        rollback_s: 60,
     }
 }
 

@@ -209,13 +209,16 @@ fn start_restart_stop_a_real_unit() {
         assert_eq!(unit_state(&bus, unit, t).unwrap().0, "active");
         engine.service(ServiceAction::Stop, &mut rec).unwrap();
         assert_eq!(unit_state(&bus, unit, t).unwrap().0, "inactive");
-        let failing = LibvirtEngine::new("qemu:///system")
-            .with_service("nc-ops-fail.service", bus.clone());
+        let failing =
+            LibvirtEngine::new("qemu:///system").with_service("nc-ops-fail.service", bus.clone());
         let err = failing
             .service(ServiceAction::Start, &mut rec)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("failed") && err.contains("journalctl"), "{err}");
+        assert!(
+            err.contains("failed") && err.contains("journalctl"),
+            "{err}"
+        );
         let demo = LibvirtEngine::new("test:///default");
         assert!(matches!(
             demo.capabilities().get(Capability::ServiceControl),

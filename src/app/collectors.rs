@@ -53,6 +53,40 @@ impl Collector for EngineVms {
     }
 }
 
+/// Runs a collector inside the demo's network namespace (the NIC panel of
+/// `--demo` shows the demo's own NICs, which the network operations change).
+pub struct InDemoNamespace<C: Collector> {
+    inner: Option<C>,
+    demo: Arc<crate::net::demo::DemoNet>,
+}
+
+impl<C: Collector> InDemoNamespace<C> {
+    pub fn new(inner: C, demo: Arc<crate::net::demo::DemoNet>) -> Self {
+        InDemoNamespace {
+            inner: Some(inner),
+            demo,
+        }
+    }
+}
+
+impl<C: Collector> Collector for InDemoNamespace<C> {
+    type Output = C::Output;
+    fn name(&self) -> &'static str {
+        self.inner.as_ref().map_or("demo collector", |c| c.name())
+    }
+    fn collect(&mut self) -> Result<C::Output, String> {
+        let Some(mut c) = self.inner.take() else {
+            return Err("collector lost".into());
+        };
+        let (c, r) = self.demo.run(move || {
+            let r = c.collect();
+            (c, r)
+        });
+        self.inner = Some(c);
+        r
+    }
+}
+
 fn wrap<T>(
     f: fn(Result<T, String>) -> UpdateData,
 ) -> impl Fn(Result<T, String>, SystemTime) -> Update {
@@ -65,6 +99,7 @@ pub fn spawn_all(
     cfg: &Config,
     engine: Arc<dyn Engine>,
     tx: UnboundedSender<Update>,
+    demo_net: Option<Arc<crate::net::demo::DemoNet>>,
 ) -> Vec<JoinHandle<()>> {
     let refresh = cfg.refresh();
     let probe_timeout = Duration::from_secs(2);
@@ -98,13 +133,22 @@ pub fn spawn_all(
             tx.clone(),
             wrap(UpdateData::Mem),
         ),
-        runner::spawn(
-            probe::nic::NicCollector::new(mn_ip, sys_root.clone()),
-            refresh,
-            probe_timeout,
-            tx.clone(),
-            wrap(UpdateData::Nics),
-        ),
+        match demo_net {
+            Some(d) => runner::spawn(
+                InDemoNamespace::new(probe::nic::NicCollector::new(mn_ip, sys_root.clone()), d),
+                refresh,
+                probe_timeout,
+                tx.clone(),
+                wrap(UpdateData::Nics),
+            ),
+            None => runner::spawn(
+                probe::nic::NicCollector::new(mn_ip, sys_root.clone()),
+                refresh,
+                probe_timeout,
+                tx.clone(),
+                wrap(UpdateData::Nics),
+            ),
+        },
         runner::spawn(
             probe::disk::DiskCollector::new(disk_paths),
             slow,

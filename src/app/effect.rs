@@ -49,6 +49,32 @@ pub enum JobRequest {
     },
     /// Backup Database through the engine, exported for download.
     BackupDatabase,
+    /// Test Network: ICMP echo to a target.
+    Ping {
+        target: String,
+    },
+    /// Rename NIC (`guard`: carries the management network or the default
+    /// route, so the change is kept only when confirmed).
+    RenameNic {
+        old: String,
+        mac: Option<String>,
+        new: String,
+        guard: bool,
+    },
+    /// Configure Networks: static IPv4 address, netmask, gateway.
+    ConfigureIpv4 {
+        nic: String,
+        mac: Option<String>,
+        cfg: crate::net::validate::Ipv4Config,
+        guard: bool,
+    },
+    /// Create a bond from physical NICs.
+    SaveBond {
+        bond: crate::net::validate::BondConfig,
+        slaves: Vec<(String, Option<String>)>,
+    },
+    /// Set Management Network: the control plane moves to this address.
+    ManagementIp(std::net::Ipv4Addr),
 }
 
 impl JobRequest {
@@ -70,6 +96,11 @@ impl JobRequest {
             JobRequest::CollectLogs { cluster: false } => "Collect Logs (this node)".into(),
             JobRequest::CollectLogs { cluster: true } => "Collect Logs (cluster)".into(),
             JobRequest::BackupDatabase => "Backup Database".into(),
+            JobRequest::Ping { target } => format!("Test Network: {target}"),
+            JobRequest::RenameNic { old, new, .. } => format!("Rename NIC {old} -> {new}"),
+            JobRequest::ConfigureIpv4 { nic, .. } => format!("Configure {nic}"),
+            JobRequest::SaveBond { bond, .. } => format!("Create bond {}", bond.name),
+            JobRequest::ManagementIp(ip) => format!("Set Management Network: {ip}"),
         }
     }
     /// Whether stopping half-way is safe: an export can be abandoned (its
@@ -77,7 +108,7 @@ impl JobRequest {
     pub fn cancellable(&self) -> bool {
         matches!(
             self,
-            JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase
+            JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase | JobRequest::Ping { .. }
         )
     }
 }
@@ -98,4 +129,6 @@ pub enum Effect {
     Job(JobRequest),
     /// Ask the running job to stop.
     CancelJob,
+    /// Keep (`true`) or revert (`false`) a guarded network change.
+    KeepChange(bool),
 }

@@ -15,6 +15,9 @@ use crate::config::EngineKind;
 use crate::engine::Engine;
 use crate::export::jobs::{ExportJob, ExportService, JobEvent as ExportEvent};
 use crate::job::Progress;
+use crate::net::backend::{NetBackend, NicId};
+use crate::net::demo::DemoNet;
+use crate::net::rollback::{Outcome, PendingChange};
 use crate::ops::auth::Pam;
 use crate::ops::BusTarget;
 use std::net::IpAddr;
@@ -43,7 +46,37 @@ pub struct Executor {
     /// Finds the management NIC's addresses for export URLs.
     pub mn: MnAddrs,
     pub engine_kind: EngineKind,
+    /// Network operations; `None` when no persistence backend was found.
+    pub net: Option<Arc<NetContext>>,
+    /// A guarded network change waiting for "keep".
+    pending: Arc<std::sync::Mutex<Option<PendingChange>>>,
     cancel: Arc<AtomicBool>,
+}
+
+/// Where network operations run: the persistence backend, and in `--demo`
+/// the private namespace every operation must run inside.
+pub struct NetContext {
+    pub backend: Arc<dyn NetBackend>,
+    pub demo: Option<Arc<DemoNet>>,
+    /// How long a guarded change waits for "keep".
+    pub rollback: Duration,
+}
+
+impl NetContext {
+    /// Runs `f` in the right network namespace (blocking).
+    pub fn run<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
+        match &self.demo {
+            Some(d) => d.run(f),
+            None => f(),
+        }
+    }
+}
+
+/// The end of a network job.
+enum NetDone {
+    Lines(Vec<String>),
+    /// Applied, now waiting for "keep".
+    Guarded(PendingChange, Vec<String>),
 }
 
 /// How to find the management NIC's addresses (the export server binds
@@ -132,6 +165,8 @@ impl Executor {
                 sysfs_root: "/sys".into(),
             },
             engine_kind: EngineKind::Libvirt,
+            net: None,
+            pending: Arc::new(std::sync::Mutex::new(None)),
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -255,6 +290,93 @@ impl Executor {
                     send(&tx, UpdateData::JobDone(r));
                 });
             }
+            Effect::Job(
+                req @ (JobRequest::Ping { .. }
+                | JobRequest::RenameNic { .. }
+                | JobRequest::ConfigureIpv4 { .. }
+                | JobRequest::SaveBond { .. }),
+            ) => {
+                self.cancel.store(false, Ordering::SeqCst);
+                let Some(ctx) = self.net.clone() else {
+                    send(
+                        &tx,
+                        UpdateData::JobDone(
+                            Err("network operations are not available here".into()),
+                        ),
+                    );
+                    return;
+                };
+                let cancel = self.cancel.clone();
+                let pending = self.pending.clone();
+                tokio::spawn(async move {
+                    let mut sink = ChannelProgress {
+                        tx: tx.clone(),
+                        cancel,
+                    };
+                    let ctx2 = ctx.clone();
+                    let r = blocking(JOB_TIMEOUT, move || run_net_job(&ctx2, req, &mut sink))
+                        .await
+                        .unwrap_or_else(|| {
+                            Err("the network operation did not finish in time".into())
+                        });
+                    match r {
+                        Ok(NetDone::Lines(l)) => send(&tx, UpdateData::JobDone(Ok(l))),
+                        Err(e) => send(&tx, UpdateData::JobDone(Err(e))),
+                        Ok(NetDone::Guarded(p, lines)) => {
+                            let secs = p.remaining().as_secs().max(1);
+                            if let Ok(mut slot) = pending.lock() {
+                                *slot = Some(p);
+                            }
+                            send(
+                                &tx,
+                                UpdateData::ConfirmKeep {
+                                    seconds: secs,
+                                    lines,
+                                },
+                            );
+                            watch_pending(pending, tx).await;
+                        }
+                    }
+                });
+            }
+            Effect::KeepChange(keep) => {
+                let taken = self.pending.lock().ok().and_then(|mut s| s.take());
+                if let Some(p) = taken {
+                    tokio::spawn(async move {
+                        let o =
+                            tokio::task::spawn_blocking(
+                                move || {
+                                    if keep {
+                                        p.keep()
+                                    } else {
+                                        p.revert()
+                                    }
+                                },
+                            )
+                            .await;
+                        send(&tx, UpdateData::KeepOutcome(outcome_text(o.ok())));
+                    });
+                }
+            }
+            Effect::Job(JobRequest::ManagementIp(ip)) => {
+                let engine = self.engine.clone();
+                let cancel = self.cancel.clone();
+                tokio::spawn(async move {
+                    let mut sink = ChannelProgress {
+                        tx: tx.clone(),
+                        cancel,
+                    };
+                    let r = blocking(JOB_TIMEOUT, move || {
+                        engine
+                            .change_management_ip(ip, &mut sink)
+                            .map(|s| vec![s])
+                            .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|| Err("the job did not finish in time".into()));
+                    send(&tx, UpdateData::JobDone(r));
+                });
+            }
             Effect::Job(req) => {
                 self.cancel.store(false, Ordering::SeqCst);
                 let engine = self.engine.clone();
@@ -343,6 +465,158 @@ async fn run_export(
     Ok(lines)
 }
 
+/// Waits for the rollback watchdog of a pending change to decide by itself
+/// (the timeout) while the operator has not answered.
+async fn watch_pending(
+    pending: Arc<std::sync::Mutex<Option<PendingChange>>>,
+    tx: UnboundedSender<Update>,
+) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let finished = {
+            let Ok(mut slot) = pending.lock() else { return };
+            match slot.as_ref() {
+                None => return, // the operator answered
+                Some(p) if p.is_finished() => slot.take(),
+                Some(_) => None,
+            }
+        };
+        if let Some(p) = finished {
+            let o = tokio::task::spawn_blocking(move || p.wait()).await;
+            send(&tx, UpdateData::KeepOutcome(outcome_text(o.ok())));
+            return;
+        }
+    }
+}
+
+fn outcome_text(o: Option<Outcome>) -> Result<String, String> {
+    match o {
+        Some(Outcome::Kept) => Ok("The new configuration is kept.".into()),
+        Some(o @ Outcome::Reverted(_)) => Ok(format!("Rolled back: {o}.")),
+        Some(o @ Outcome::RevertFailed { .. }) => Err(o.to_string()),
+        None => Err("the rollback watchdog failed".into()),
+    }
+}
+
+/// Runs a network job in the right namespace.
+fn run_net_job(ctx: &NetContext, req: JobRequest, p: &mut dyn Progress) -> Result<NetDone, String> {
+    let backend = ctx.backend.clone();
+    let rollback = ctx.rollback;
+    match req {
+        JobRequest::Ping { target } => {
+            let opts = crate::net::ping::PingOptions::default();
+            p.phase(&format!("Pinging {target} ({} probes)...", opts.count));
+            // The ping reports each reply; it checks the cancel flag itself.
+            let (ev_tx, ev_rx) = std::sync::mpsc::channel::<String>();
+            let cancel = Arc::new(AtomicBool::new(false));
+            let c2 = cancel.clone();
+            let t2 = target.clone();
+            let run = move || {
+                crate::net::ping::ping(&t2, &opts, &c2, |ev| {
+                    let _ = ev_tx.send(ev.to_string());
+                })
+            };
+            let handle = match &ctx.demo {
+                Some(d) => d.spawn_thread(run),
+                None => std::thread::spawn(run),
+            };
+            loop {
+                match ev_rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(line) => p.line(&line),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if p.cancelled() {
+                            cancel.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            let summary = handle
+                .join()
+                .map_err(|_| "the ping thread failed".to_string())?
+                .map_err(|e| e.to_string())?;
+            Ok(NetDone::Lines(vec![summary.to_string()]))
+        }
+        JobRequest::RenameNic {
+            old,
+            mac,
+            new,
+            guard,
+        } => {
+            p.phase(&format!("Renaming {old} to {new}..."));
+            let id = NicId::new(&old, mac.as_deref());
+            let new2 = new.clone();
+            ctx.run(move || {
+                let undo = crate::net::ops::rename_nic(backend.as_ref(), &id, &new2)
+                    .map_err(|e| e.to_string())?;
+                crate::ops::audit::op_ok("rename NIC", &format!("{} -> {new2}", id.name));
+                if !guard {
+                    return Ok(NetDone::Lines(vec![format!(
+                        "{} is now {new2} (kept across reboots).",
+                        id.name
+                    )]));
+                }
+                let b = backend.clone();
+                let (id2, n2) = (id.clone(), new2.clone());
+                let pending = PendingChange::start(
+                    rollback,
+                    Box::new(move || crate::net::ops::revert_rename(b.as_ref(), &id2, &n2, &undo)),
+                );
+                Ok(NetDone::Guarded(
+                    pending,
+                    vec![format!("{} is now {new2}.", id.name)],
+                ))
+            })
+        }
+        JobRequest::ConfigureIpv4 {
+            nic,
+            mac,
+            cfg,
+            guard,
+        } => {
+            p.phase(&format!("Applying {}/{} to {nic}...", cfg.ip, cfg.prefix));
+            let id = NicId::new(&nic, mac.as_deref());
+            ctx.run(move || {
+                let applied = crate::net::ops::configure_ipv4(backend.as_ref(), &id, &cfg)
+                    .map_err(|e| e.to_string())?;
+                crate::ops::audit::op_ok(
+                    "configure network",
+                    &format!("{}: {}/{} gw {}", id.name, cfg.ip, cfg.prefix, cfg.gateway),
+                );
+                let line = format!(
+                    "{} now has {}/{} with gateway {} (kept across reboots).",
+                    id.name, cfg.ip, cfg.prefix, cfg.gateway
+                );
+                if !guard {
+                    return Ok(NetDone::Lines(vec![line]));
+                }
+                let b = backend.clone();
+                let pending = PendingChange::start(
+                    rollback,
+                    Box::new(move || crate::net::ops::revert(b.as_ref(), &applied)),
+                );
+                Ok(NetDone::Guarded(pending, vec![line]))
+            })
+        }
+        JobRequest::SaveBond { bond, slaves } => {
+            p.phase(&format!("Creating {}...", bond.name));
+            let ids: Vec<NicId> = slaves
+                .iter()
+                .map(|(n, m)| NicId::new(n, m.as_deref()))
+                .collect();
+            ctx.run(move || {
+                crate::net::ops::save_bond(backend.as_ref(), &bond, &ids, None)
+                    .map(|_| {
+                        crate::ops::audit::op_ok("create bond", &bond.name);
+                        NetDone::Lines(vec![format!("{} was created.", bond.name)])
+                    })
+                    .map_err(|e| e.to_string())
+            })
+        }
+        _ => Err("not a network job".into()),
+    }
+}
+
 /// Runs one job to its end.
 fn run_job(
     engine: &dyn Engine,
@@ -358,8 +632,6 @@ fn run_job(
             .reset(*drop_database, p)
             .map(|s| vec![s])
             .map_err(|e| e.to_string()),
-        JobRequest::CollectLogs { .. } | JobRequest::BackupDatabase => {
-            Err("exports run through the export service".into())
-        }
+        _ => Err("this job runs through its own service".into()),
     }
 }

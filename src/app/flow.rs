@@ -112,7 +112,10 @@ impl App {
     /// Idle timeout: called on every tick.
     pub fn check_idle(&mut self) {
         let Some(_) = self.session else { return };
-        if matches!(self.window, Some(Window::Progress(..))) {
+        if matches!(
+            self.window,
+            Some(Window::Progress(..) | Window::Keep { .. })
+        ) {
             return; // never lock under a running job; the result comes first
         }
         let idle = self.mono_now.saturating_duration_since(self.last_input);
@@ -219,6 +222,31 @@ impl App {
                     }
                 }
             },
+            Window::Keep { .. } => match key {
+                Key::Char('y') | Key::Char('Y') => {
+                    self.effects.push(Effect::KeepChange(true));
+                    self.window = Some(Window::Progress(
+                        Progress {
+                            title: "Network change".into(),
+                            phase: "Keeping the new configuration...".into(),
+                            ..Default::default()
+                        },
+                        None,
+                    ));
+                }
+                Key::Char('n') | Key::Char('N') | Key::Esc => {
+                    self.effects.push(Effect::KeepChange(false));
+                    self.window = Some(Window::Progress(
+                        Progress {
+                            title: "Network change".into(),
+                            phase: "Restoring the previous configuration...".into(),
+                            ..Default::default()
+                        },
+                        None,
+                    ));
+                }
+                _ => self.window = Some(w),
+            },
             Window::Progress(p, _) => {
                 if key == Key::Esc && p.cancellable && !p.cancel_requested {
                     p.cancel_requested = true;
@@ -296,6 +324,10 @@ impl App {
                     ChoiceFor::ServiceAction,
                 ));
             }
+            MenuItem::RenameNic
+            | MenuItem::TestNetwork
+            | MenuItem::ConfigureNetworks
+            | MenuItem::SetManagementNetwork => self.open_net_item(item),
             MenuItem::CollectLogs => {
                 let cluster = self.settings.cluster_logs;
                 self.start_job(JobRequest::CollectLogs { cluster });
@@ -378,6 +410,9 @@ impl App {
                 }
                 _ => self.close_to(After::Menu),
             },
+            ChoiceFor::RenameNic | ChoiceFor::ConfigureNic | ChoiceFor::ManagementIp => {
+                self.on_net_choice(purpose, cursor)
+            }
             ChoiceFor::ServiceAction => {
                 let a = match cursor {
                     0 => ServiceAction::Start,
@@ -418,7 +453,7 @@ impl App {
         }
     }
 
-    fn start_job(&mut self, req: JobRequest) {
+    pub(crate) fn start_job(&mut self, req: JobRequest) {
         tracing::info!(target: "audit", user = "root", job = ?req, "job started");
         self.window = Some(Window::Progress(
             Progress {
@@ -434,6 +469,9 @@ impl App {
 
     fn on_form(&mut self, mut form: Form, purpose: FormFor) {
         match purpose {
+            FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond => {
+                self.on_net_form(form, purpose)
+            }
             FormFor::RootPassword => {
                 for i in 0..3 {
                     if form.fields[i].is_empty() {
@@ -474,6 +512,7 @@ impl App {
 
     fn on_confirm(&mut self, purpose: ConfirmFor) {
         match purpose {
+            ConfirmFor::Job(req) => self.start_job(req),
             ConfirmFor::RootPassword { old, new } => {
                 self.effects.push(Effect::ChangeRootPassword { old, new });
                 self.window = Some(Window::Progress(

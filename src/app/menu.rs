@@ -116,10 +116,15 @@ pub fn availability(
         .map(|&item| {
             let a = match item {
                 MenuItem::ChangePasswords | MenuItem::TerminalInfo => Availability::Available,
-                MenuItem::RenameNic
-                | MenuItem::TestNetwork
-                | MenuItem::ConfigureNetworks
-                | MenuItem::SetManagementNetwork => node.network.clone(),
+                MenuItem::RenameNic | MenuItem::TestNetwork | MenuItem::ConfigureNetworks => {
+                    node.network.clone()
+                }
+                // Node side (which NIC/address) plus the engine moving the
+                // control plane there.
+                MenuItem::SetManagementNetwork => match &node.network {
+                    Availability::Available => caps.get(Capability::ManagementIp),
+                    u => u.clone(),
+                },
                 MenuItem::CollectLogs => node.collect_logs.clone(),
                 MenuItem::BackupDatabase => {
                     match (&node.exports, caps.get(Capability::DatabaseBackup)) {

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod flow;
 pub mod keys;
 pub mod menu;
+pub mod net_flow;
 pub mod run;
 pub mod state;
 pub mod update;

@@ -48,6 +48,10 @@ pub struct Settings {
     /// Collect Logs gathers the whole cluster's logs through the engine
     /// (management node whose engine can), else this node's.
     pub cluster_logs: bool,
+    /// Pre-filled target of Test Network.
+    pub ping_target: String,
+    /// Seconds to keep a guarded network change.
+    pub rollback_s: u64,
 }
 
 impl Settings {
@@ -132,6 +136,10 @@ pub struct App {
     pub backoff: Backoff,
     /// Side effects waiting for the executor.
     pub effects: Vec<Effect>,
+    /// The NICs a network choice list was opened with.
+    pub pick: Vec<crate::probe::Nic>,
+    /// The addresses Set Management Network offered.
+    pub pick_ips: Vec<std::net::Ipv4Addr>,
     pub quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
@@ -170,6 +178,8 @@ impl App {
             last_input: mono,
             backoff: Backoff::default(),
             effects: Vec::new(),
+            pick: Vec::new(),
+            pick_ips: Vec::new(),
             quit: false,
             dirty: true,
         }
@@ -225,6 +235,14 @@ impl App {
             }
             UpdateData::JobDone(r) => {
                 self.on_job_done(r);
+                true
+            }
+            UpdateData::ConfirmKeep { seconds, lines } => {
+                self.on_confirm_keep(seconds, lines);
+                true
+            }
+            UpdateData::KeepOutcome(r) => {
+                self.on_keep_outcome(r);
                 true
             }
         };

@@ -37,6 +37,14 @@ pub enum UpdateData {
     Job(JobEvent),
     /// The running job ended: result lines, or the error.
     JobDone(Result<Vec<String>, String>),
+    /// A guarded network change is applied and waits for "keep" within
+    /// this many seconds; the lines say what changed.
+    ConfirmKeep {
+        seconds: u64,
+        lines: Vec<String>,
+    },
+    /// How a guarded change ended (kept, reverted, revert failed).
+    KeepOutcome(Result<String, String>),
 }
 
 /// One progress report of a job.

@@ -21,6 +21,10 @@ pub enum ChoiceFor {
     Power,
     PasswordKind,
     ServiceAction,
+    /// Index into `App::pick` (the NICs listed when the choice opened).
+    RenameNic,
+    ConfigureNic,
+    ManagementIp,
 }
 
 /// What a typed phrase confirms.
@@ -35,12 +39,22 @@ pub enum PhraseFor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormFor {
     RootPassword,
+    /// The index of the NIC in `App::pick`.
+    RenameNic(usize),
+    Ping,
+    Ipv4(usize),
+    Bond,
 }
 
 /// What a Y/N confirmation confirms (holding the validated input).
 #[derive(Debug, Clone)]
 pub enum ConfirmFor {
-    RootPassword { old: Secret, new: Secret },
+    RootPassword {
+        old: Secret,
+        new: Secret,
+    },
+    /// Run this job once confirmed.
+    Job(JobRequest),
 }
 
 /// The modal window.
@@ -60,4 +74,9 @@ pub enum Window {
     Form(Form, FormFor),
     /// A running job; what it is, for the result window's title.
     Progress(Progress, Option<JobRequest>),
+    /// A guarded network change waits for "keep" until `deadline`.
+    Keep {
+        lines: Vec<String>,
+        deadline: std::time::Instant,
+    },
 }

@@ -91,6 +91,7 @@ pub fn hints(w: &Window) -> Vec<(&'static str, &'static str)> {
                 vec![]
             }
         }
+        Window::Keep { .. } => vec![("Y", "Keep"), ("N", "Revert now")],
     }
 }
 
@@ -247,6 +248,17 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
             popup(f, area, theme, &c.title, lines, 30);
         }
         Window::Form(form, _) => popup(f, area, theme, &form.title, form_lines(form, theme), 50),
+        Window::Keep { lines, deadline } => {
+            let left = deadline.saturating_duration_since(app.mono_now).as_secs();
+            let mut l: Vec<Line> = lines.iter().map(|s| Line::raw(s.clone())).collect();
+            l.push(Line::raw(""));
+            l.push(Line::styled(
+                format!("Keep this configuration? It is reverted in {left} s."),
+                theme.warn(),
+            ));
+            l.push(Line::styled("[Y] Keep    [N] Revert now", theme.title()));
+            popup(f, area, theme, "Keep the change?", l, 50);
+        }
         Window::Progress(p, _) => {
             let w = area.width.saturating_sub(6).min(74) as usize;
             let mut lines = vec![Line::styled(p.phase.clone(), theme.title())];

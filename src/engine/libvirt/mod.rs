@@ -70,8 +70,12 @@ impl LibvirtEngine {
     /// connection is made on the first call.
     pub fn new(uri: &str) -> LibvirtEngine {
         silence_libvirt_stderr();
-        let service = (!uri.starts_with("test:"))
-            .then(|| ("libvirtd.service".to_string(), crate::ops::BusTarget::System));
+        let service = (!uri.starts_with("test:")).then(|| {
+            (
+                "libvirtd.service".to_string(),
+                crate::ops::BusTarget::System,
+            )
+        });
         LibvirtEngine {
             uri: uri.to_owned(),
             conn: Mutex::new(None),

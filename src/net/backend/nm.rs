@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use zbus as zbus;
+use zbus;
+use zbus::blocking::{Connection, Proxy};
 /// The D-Bus value types of [`Settings`], for callers that inspect profiles.
 pub use zbus::zvariant;
-use zbus::blocking::{Connection, Proxy};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
 use super::{linkfile, BackendError, BackendKind, NetBackend, NicId, Undo, UndoStep};
