@@ -7,6 +7,7 @@
 //! use blocking client libraries (libvirt's C API, MariaDB) directly.
 
 pub mod libvirt;
+pub mod zstack;
 
 use std::fmt;
 use std::net::Ipv4Addr;
