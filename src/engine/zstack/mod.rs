@@ -927,8 +927,10 @@ mod tests {
 
     #[test]
     fn new_is_lazy_and_defaults_hold() {
-        let mut cfg = ZstackConfig::default();
-        cfg.home = "/nonexistent/zstack/".into();
+        let cfg = ZstackConfig {
+            home: "/nonexistent/zstack/".into(),
+            ..ZstackConfig::default()
+        };
         let e = ZstackEngine::new(&cfg);
         assert_eq!(e.name(), "zstack");
         assert_eq!(e.display_name(), "ZStack");
@@ -941,8 +943,10 @@ mod tests {
 
     #[test]
     fn missing_properties_are_named() {
-        let mut cfg = ZstackConfig::default();
-        cfg.properties = Some("/nonexistent/zstack.properties".into());
+        let cfg = ZstackConfig {
+            properties: Some("/nonexistent/zstack.properties".into()),
+            ..ZstackConfig::default()
+        };
         let e = ZstackEngine::new(&cfg);
         let err = e.console_proxy().unwrap_err().to_string();
         assert!(err.contains("/nonexistent/zstack.properties"), "{err}");
