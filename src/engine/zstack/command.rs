@@ -62,6 +62,8 @@ pub struct Outcome {
     pub code: Option<i32>,
     /// The last lines of output, for the result window.
     pub tail: Vec<String>,
+    /// The last non-empty line written to stderr (the likeliest error).
+    pub last_stderr: Option<String>,
 }
 
 impl Outcome {
@@ -103,17 +105,18 @@ pub fn run(r: Run<'_>, progress: &mut dyn Progress) -> Result<Outcome, EngineErr
         let _ = sin.write_all(secret.expose().as_bytes());
         let _ = sin.write_all(b"\n");
     }
-    let (tx, rx) = mpsc::channel::<String>();
+    let (tx, rx) = mpsc::channel::<(bool, String)>();
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
-        readers.push(spawn_reader(out, tx.clone()));
+        readers.push(spawn_reader(out, false, tx.clone()));
     }
     if let Some(err) = child.stderr.take() {
-        readers.push(spawn_reader(err, tx.clone()));
+        readers.push(spawn_reader(err, true, tx.clone()));
     }
     drop(tx);
     let deadline = Instant::now() + r.timeout;
     let mut tail: Vec<String> = Vec::new();
+    let mut last_stderr: Option<String> = None;
     let mut timed_out = false;
     let mut exited: Option<(std::process::ExitStatus, Instant)> = None;
     let mut pipes_closed = false;
@@ -124,8 +127,11 @@ pub fn run(r: Run<'_>, progress: &mut dyn Progress) -> Result<Outcome, EngineErr
             break;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(200))) {
-            Ok(line) => {
+            Ok((is_err, line)) => {
                 progress.line(&line);
+                if is_err && !line.trim().is_empty() {
+                    last_stderr = Some(line.clone());
+                }
                 tail.push(line);
                 if tail.len() > 20 {
                     tail.remove(0);
@@ -179,6 +185,7 @@ pub fn run(r: Run<'_>, progress: &mut dyn Progress) -> Result<Outcome, EngineErr
     Ok(Outcome {
         code: status.code(),
         tail,
+        last_stderr,
     })
 }
 
@@ -199,7 +206,11 @@ pub fn failure_message(label: &str, out: &Outcome) -> String {
     let code = out
         .code
         .map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
-    match out.tail.iter().rev().find(|l| !l.trim().is_empty()) {
+    let last = out
+        .last_stderr
+        .as_ref()
+        .or_else(|| out.tail.iter().rev().find(|l| !l.trim().is_empty()));
+    match last {
         Some(l) => format!("{label} failed ({code}): {}", l.trim()),
         None => format!("{label} failed ({code})"),
     }
@@ -207,7 +218,8 @@ pub fn failure_message(label: &str, out: &Outcome) -> String {
 
 fn spawn_reader<R: Read + Send + 'static>(
     r: R,
-    tx: mpsc::Sender<String>,
+    is_err: bool,
+    tx: mpsc::Sender<(bool, String)>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut br = BufReader::new(r);
@@ -221,7 +233,7 @@ fn spawn_reader<R: Read + Send + 'static>(
                     // Progress bars redraw with \r: keep the last state.
                     let s = s.trim_end_matches(['\n', '\r']);
                     let s = s.rsplit('\r').next().unwrap_or(s);
-                    if tx.send(s.to_owned()).is_err() {
+                    if tx.send((is_err, s.to_owned())).is_err() {
                         break;
                     }
                 }

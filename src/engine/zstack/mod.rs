@@ -79,7 +79,9 @@ impl CountSource {
 pub struct ZstackEngine {
     cfg: ZstackConfig,
     rest: Mutex<Option<Arc<RestClient>>>,
-    version: Mutex<Option<String>>,
+    /// Last known version, and whether it came from the REST API (the
+    /// most precise source, so it is not asked again every refresh).
+    version: Mutex<Option<(String, bool)>>,
     hosts_source: Mutex<Option<CountSource>>,
     vms_source: Mutex<Option<CountSource>>,
 }
@@ -197,10 +199,19 @@ impl ZstackEngine {
         db::connect(&t, None)
     }
 
+    /// The version from the cache or the VERSION file only: never blocks
+    /// on a server (for `capabilities()`, which the menu calls).
+    fn version_quick(&self) -> Option<String> {
+        if let Some((v, _)) = lock(&self.version).clone() {
+            return Some(v);
+        }
+        read_version_file(&self.version_file())
+    }
+
     /// The version without asking REST: cached, then `schema_version`, then
     /// the VERSION file.
     fn version_offline(&self, props: Option<&Properties>) -> Option<String> {
-        if let Some(v) = lock(&self.version).clone() {
+        if let Some((v, _)) = lock(&self.version).clone() {
             return Some(v);
         }
         if let Some(p) = props {
@@ -212,23 +223,24 @@ impl ZstackEngine {
                 }
             }
         }
-        std::fs::read_to_string(self.version_file())
-            .ok()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| version::parse_version(s).is_some())
+        read_version_file(&self.version_file())
     }
 
     /// The version, asking REST first when the server is up.
     fn version_any(&self, props: Option<&Properties>, rest_up: bool) -> Option<String> {
+        let cached = lock(&self.version).clone();
+        if let Some((v, true)) = cached {
+            return Some(v);
+        }
         if rest_up {
             if let Ok(v) = self.rest(props).version() {
-                *lock(&self.version) = Some(v.clone());
+                *lock(&self.version) = Some((v.clone(), true));
                 return Some(v);
             }
         }
         let v = self.version_offline(props);
         if let Some(v) = &v {
-            *lock(&self.version) = Some(v.clone());
+            *lock(&self.version) = Some((v.clone(), false));
         }
         v
     }
@@ -259,10 +271,14 @@ impl ZstackEngine {
     }
 
     /// Whether the control plane still uses RabbitMQ (before 3.0.1).
-    fn uses_rabbitmq(&self) -> Result<bool, String> {
-        let props = self.props().ok();
-        let v = self
-            .version_offline(props.as_ref())
+    /// `quick` consults only the cache and the VERSION file.
+    fn uses_rabbitmq(&self, quick: bool) -> Result<bool, String> {
+        let v = if quick {
+            self.version_quick()
+        } else {
+            self.version_offline(self.props().ok().as_ref())
+        };
+        let v = v
             .ok_or("the ZStack version is unknown (management server, database and VERSION file unavailable)")?;
         version::uses_rabbitmq(&v).ok_or_else(|| format!("cannot read the ZStack version {v:?}"))
     }
@@ -373,6 +389,13 @@ impl ZstackEngine {
     }
 }
 
+fn read_version_file(p: &Path) -> Option<String> {
+    std::fs::read_to_string(p)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| version::parse_version(s).is_some())
+}
+
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p)
@@ -443,7 +466,7 @@ impl Engine for ZstackEngine {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
-        let bus = match self.uses_rabbitmq() {
+        let bus = match self.uses_rabbitmq(true) {
             Ok(true) if !is_executable(&self.cfg.rabbitmqctl) => {
                 Availability::Unavailable(format!(
                     "rabbitmqctl not found at {}",
@@ -672,7 +695,7 @@ impl Engine for ZstackEngine {
                 self.cfg.ctl.display()
             )));
         }
-        if self.uses_rabbitmq().unwrap_or(false) {
+        if self.uses_rabbitmq(false).unwrap_or(false) {
             // Before 3.0.1 the console proxy agent talks over RabbitMQ: stop
             // the node, restart the broker application (users and
             // permissions are kept; stale queues and connections go), then
@@ -756,7 +779,7 @@ impl Engine for ZstackEngine {
         new: &Secret,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        match self.uses_rabbitmq() {
+        match self.uses_rabbitmq(false) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(EngineError::Failed(
