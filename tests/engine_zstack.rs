@@ -606,6 +606,15 @@ fn a_server_that_never_answers_costs_one_timeout() {
     let e2 = e.clone();
     let h = within(Duration::from_secs(60), move || e2.hosts().unwrap());
     assert_eq!(h.total, 3, "counts come from the database");
+    // The next panel does not wait for the silent server again (backoff).
+    let e2 = e.clone();
+    let v = within(Duration::from_secs(60), move || {
+        e2.vms(VmScope::Cloud).unwrap()
+    });
+    assert_eq!(v.total, 5);
+    let src = e.count_source().unwrap();
+    assert_eq!(src.via, CountVia::Database);
+    assert!(src.rest_error.unwrap().contains("retried every"));
     stop.store(true, Ordering::SeqCst);
 }
 

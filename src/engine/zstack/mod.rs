@@ -25,7 +25,7 @@ pub mod version;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::ZstackConfig;
 use crate::engine::{
@@ -84,7 +84,14 @@ pub struct ZstackEngine {
     version: Mutex<Option<(String, bool)>>,
     hosts_source: Mutex<Option<CountSource>>,
     vms_source: Mutex<Option<CountSource>>,
+    /// When and why the REST counts last failed (see [`REST_BACKOFF`]).
+    rest_down: Mutex<Option<(Instant, String)>>,
 }
+
+/// After REST counts fail, the next counts within this period come from
+/// the database directly: a hung management server then costs one timeout
+/// per period, not one per panel per refresh.
+pub const REST_BACKOFF: Duration = Duration::from_secs(15);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -99,6 +106,7 @@ impl ZstackEngine {
             version: Mutex::new(None),
             hosts_source: Mutex::new(None),
             vms_source: Mutex::new(None),
+            rest_down: Mutex::new(None),
         }
     }
 
@@ -325,16 +333,35 @@ impl ZstackEngine {
     ) -> Result<T, EngineError> {
         let props = self.props();
         let rest = self.rest(props.as_ref().ok());
-        let rest_err = match via_rest(&rest) {
-            Ok(v) => {
-                *lock(source) = Some(CountSource {
-                    via: CountVia::Rest,
-                    at: SystemTime::now(),
-                    rest_error: None,
-                });
-                return Ok(v);
-            }
-            Err(e) => e,
+        let recent_failure = lock(&self.rest_down)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < REST_BACKOFF)
+            .map(|(at, e)| {
+                format!(
+                    "{e} ({} s ago; retried every {} s)",
+                    at.elapsed().as_secs(),
+                    REST_BACKOFF.as_secs()
+                )
+            });
+        let rest_err = match recent_failure {
+            // The server just failed: go straight to the database rather
+            // than pay another timeout on every refresh.
+            Some(e) => e,
+            None => match via_rest(&rest) {
+                Ok(v) => {
+                    *lock(&self.rest_down) = None;
+                    *lock(source) = Some(CountSource {
+                        via: CountVia::Rest,
+                        at: SystemTime::now(),
+                        rest_error: None,
+                    });
+                    return Ok(v);
+                }
+                Err(e) => {
+                    *lock(&self.rest_down) = Some((Instant::now(), e.clone()));
+                    e
+                }
+            },
         };
         tracing::debug!(error = %rest_err, "REST counts failed; using the database");
         let db_result = props
