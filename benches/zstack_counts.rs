@@ -85,21 +85,6 @@ fn counts(crit: &mut Criterion) {
     g.bench_function("user_vms_1m", |b| {
         b.iter(|| db::vm_counts(&mut c, &name).unwrap())
     });
-    let target = db::DbTarget {
-        endpoints: vec![nodeconsole::engine::zstack::dburl::DbEndpoint {
-            host: "127.0.0.1".into(),
-            port: 3306,
-        }],
-        user: "root".into(),
-        password: nodeconsole::secret::Secret::new(),
-        timeout: Duration::from_secs(10),
-    };
-    assert_eq!(db::vm_counts_split(&target, &name).unwrap(), v);
-    // What the engine runs: two connections, the halves counted at once
-    // (connection set-up included).
-    g.bench_function("user_vms_1m_split", |b| {
-        b.iter(|| db::vm_counts_split(&target, &name).unwrap())
-    });
     g.finish();
     drop(guard);
 }

@@ -102,47 +102,6 @@ pub fn vm_counts(c: &mut Conn, database: &str) -> Result<VmReport, String> {
     })
 }
 
-/// VM INFO like [`vm_counts`], split in two halves counted at the same
-/// time on two connections (`Running`, and everything else): on a large
-/// cloud the single pass over the index is the slowest query the console
-/// makes, and the two halves together take about the time of the larger.
-/// The halves are separate snapshots; a VM changing state in between may
-/// be counted in neither or both, which a live dashboard can accept.
-pub fn vm_counts_split(t: &DbTarget, database: &str) -> Result<VmReport, String> {
-    let table = format!("{}.VmInstanceVO", quote_ident(database));
-    let running_q =
-        format!("SELECT COUNT(*) FROM {table} WHERE type = 'UserVm' AND state = 'Running'");
-    let t2 = t.clone();
-    let running = std::thread::spawn(move || -> Result<u64, String> {
-        let mut c = connect(&t2, None)?;
-        let n: Option<u64> = c
-            .query_first(running_q)
-            .map_err(|e| format!("counting running VMs: {e}"))?;
-        Ok(n.unwrap_or(0))
-    });
-    let others = (|| -> Result<(u64, u64), String> {
-        let mut c = connect(t, None)?;
-        let row: Option<(u64, u64)> = c
-            .query_first(format!(
-                "SELECT COUNT(*), CAST(COALESCE(SUM(state = 'Stopped'), 0) AS UNSIGNED) \
-                 FROM {table} WHERE type = 'UserVm' AND state <> 'Running'"
-            ))
-            .map_err(|e| format!("counting VMs in {database}.VmInstanceVO: {e}"))?;
-        Ok(row.unwrap_or_default())
-    })();
-    let running = running
-        .join()
-        .map_err(|_| "the running-VM count panicked".to_owned())??;
-    let (not_running, stopped) = others?;
-    Ok(VmReport {
-        total: running + not_running,
-        running,
-        stopped,
-        other: not_running.saturating_sub(stopped),
-        list: Vec::new(),
-    })
-}
-
 /// All `schema_version.version` values.
 pub fn schema_versions(c: &mut Conn, database: &str) -> Result<Vec<String>, String> {
     let q = format!(

@@ -329,7 +329,7 @@ impl ZstackEngine {
         &self,
         source: &Mutex<Option<CountSource>>,
         via_rest: impl FnOnce(&RestClient) -> Result<T, String>,
-        via_db: impl FnOnce(&db::DbTarget) -> Result<T, String>,
+        via_db: impl FnOnce(&mut mysql::Conn) -> Result<T, String>,
     ) -> Result<T, EngineError> {
         let props = self.props();
         let rest = self.rest(props.as_ref().ok());
@@ -366,8 +366,8 @@ impl ZstackEngine {
         tracing::debug!(error = %rest_err, "REST counts failed; using the database");
         let db_result = props
             .map_err(|e| e.to_string())
-            .and_then(|p| self.db_target(&p, None).map_err(|e| e.to_string()))
-            .and_then(|t| via_db(&t));
+            .and_then(|p| self.db_conn(&p))
+            .and_then(|mut c| via_db(&mut c));
         match db_result {
             Ok(v) => {
                 *lock(source) = Some(CountSource {
@@ -602,7 +602,7 @@ impl Engine for ZstackEngine {
         self.counts(
             &self.hosts_source,
             |r| self.hosts_rest(r),
-            |t| db::connect(t, None).and_then(|mut c| db::host_counts(&mut c, &database)),
+            |c| db::host_counts(c, &database),
         )
     }
 
@@ -612,7 +612,7 @@ impl Engine for ZstackEngine {
         self.counts(
             &self.vms_source,
             |r| self.vms_rest(r),
-            |t| db::vm_counts_split(t, &database),
+            |c| db::vm_counts(c, &database),
         )
     }
 
