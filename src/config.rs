@@ -137,8 +137,10 @@ pub struct ZstackConfig {
     pub rest_url: Option<String>,
     /// Account the console logs in with to read counts, version and licence.
     pub rest_account: String,
-    /// That account's password (plain; sent as SHA-512). Keep this file 0600.
-    pub rest_password: String,
+    /// File holding that account's password (first line; keep it 0600).
+    /// Unset means ZStack's factory default `password`. A file, not a
+    /// value here, so the password never shows in this struct's Debug.
+    pub rest_password_file: Option<PathBuf>,
     /// Database holding `HostVO`, `VmInstanceVO`, `schema_version`.
     pub database: String,
     /// Databases Backup Database dumps (those that exist).
@@ -171,7 +173,7 @@ impl Default for ZstackConfig {
             installer: "/opt/zstack-installer.bin".into(),
             rest_url: None,
             rest_account: "admin".into(),
-            rest_password: "password".into(),
+            rest_password_file: None,
             database: "zstack".into(),
             backup_databases: vec!["zstack".into(), "zstack_rest".into(), "zstack_ui".into()],
             db_admin_user: "root".into(),

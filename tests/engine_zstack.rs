@@ -476,6 +476,8 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     std::fs::write(f.path("zstack-ui.port"), "5999\n").unwrap();
     let mut cfg = f.config();
     cfg.rest_url = Some(d.url());
+    std::fs::write(f.path("api.password"), "password\n").unwrap();
+    cfg.rest_password_file = Some(f.path("api.password"));
     let e = ZstackEngine::new(&cfg);
 
     let h = e.hosts().unwrap();
@@ -511,6 +513,12 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     let h = e.hosts().unwrap();
     assert_eq!(h.total, 21);
     assert_eq!(d.logins.load(Ordering::SeqCst), 2);
+
+    // An unreadable password file is named in the error.
+    let mut bad = cfg.clone();
+    bad.rest_password_file = Some(f.path("missing.password"));
+    let err = ZstackEngine::new(&bad).hosts().unwrap_err().to_string();
+    assert!(err.contains("missing.password"), "{err}");
 
     // Version 3.10.8 (from REST): no RabbitMQ, so no bus password item.
     match e.capabilities().get(Capability::MessageBusPassword) {

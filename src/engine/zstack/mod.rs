@@ -162,14 +162,30 @@ impl ZstackEngine {
         if let Some(c) = g.as_ref().filter(|c| c.base() == base) {
             return c.clone();
         }
+        let password = self.rest_password();
         let c = Arc::new(RestClient::new(
             &base,
             &self.cfg.rest_account,
-            &Secret::from(self.cfg.rest_password.as_str()),
+            password.as_ref().map_err(Clone::clone),
             self.status_timeout(),
         ));
         *g = Some(c.clone());
         c
+    }
+
+    /// The REST account's password: the first line of the configured file,
+    /// or ZStack's factory default when no file is configured.
+    fn rest_password(&self) -> Result<Secret, String> {
+        let Some(path) = &self.cfg.rest_password_file else {
+            return Ok(Secret::from("password"));
+        };
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the ZStack API password file {}: {e}",
+                path.display()
+            )
+        })?);
+        Ok(Secret::from(text.lines().next().unwrap_or("")))
     }
 
     /// Database connection parameters from zstack.properties.

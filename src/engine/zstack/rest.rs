@@ -27,6 +27,9 @@ pub enum RestError {
         code: String,
         message: String,
     },
+    /// The console's own credentials could not be read.
+    #[error("{0}")]
+    Credentials(String),
     /// A 2xx answer we could not read.
     #[error("unexpected answer from the management server: {0}")]
     Decode(String),
@@ -36,7 +39,8 @@ pub enum RestError {
 pub struct RestClient {
     base: String,
     account: String,
-    password_sha512: Secret,
+    /// SHA-512 hex of the password, or why the password is unavailable.
+    password_sha512: Result<Secret, String>,
     agent: ureq::Agent,
     /// How long to poll a 202 job before giving up.
     job_timeout: Duration,
@@ -66,8 +70,15 @@ pub fn sha512_hex(s: &Secret) -> Secret {
 
 impl RestClient {
     /// `base` like `http://127.0.0.1:8080/zstack/v1`; `timeout` bounds each
-    /// request (connect + answer).
-    pub fn new(base: &str, account: &str, password: &Secret, timeout: Duration) -> RestClient {
+    /// request (connect + answer). `password` is `Err(why)` when the
+    /// console's password file could not be read: calls that need a login
+    /// then fail with that reason.
+    pub fn new(
+        base: &str,
+        account: &str,
+        password: Result<&Secret, String>,
+        timeout: Duration,
+    ) -> RestClient {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(timeout)
             .timeout(timeout)
@@ -75,7 +86,7 @@ impl RestClient {
         RestClient {
             base: base.trim_end_matches('/').to_owned(),
             account: account.to_owned(),
-            password_sha512: sha512_hex(password),
+            password_sha512: password.map(sha512_hex),
             agent,
             job_timeout: Duration::from_secs(60),
             session: Mutex::new(None),
@@ -94,9 +105,13 @@ impl RestClient {
 
     /// Logs in and stores the session.
     pub fn login(&self) -> Result<String, RestError> {
+        let hash = self
+            .password_sha512
+            .as_ref()
+            .map_err(|e| RestError::Credentials(e.clone()))?;
         let body = json!({"logInByAccount": {
             "accountName": self.account,
-            "password": self.password_sha512.expose(),
+            "password": hash.expose(),
         }});
         let v = self.send("PUT", "/accounts/login", Some(&body), None)?;
         let uuid = v
