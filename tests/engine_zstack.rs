@@ -125,7 +125,9 @@ impl Drop for Scratch {
             let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{d}`"));
         }
         for (u, h) in &self.users {
-            assert_ne!(u, "root");
+            if u == "root" {
+                continue; // never, whatever a test did
+            }
             let _ = c.query_drop(format!("DROP USER IF EXISTS '{u}'@'{h}'"));
         }
     }
@@ -897,8 +899,9 @@ fn rabbitmqctl(args: &[&str], stdin: &str) -> bool {
 struct RabbitUser(String);
 impl Drop for RabbitUser {
     fn drop(&mut self) {
-        assert_ne!(self.0, "guest");
-        rabbitmqctl(&["delete_user", &self.0], "");
+        if self.0 != "guest" {
+            rabbitmqctl(&["delete_user", &self.0], "");
+        }
     }
 }
 
