@@ -488,6 +488,11 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     assert_eq!((v.total, v.running, v.stopped, v.other), (350, 300, 40, 10));
     assert_eq!(e.count_source().unwrap().via, CountVia::Rest);
     assert_eq!(e.hosts_source().unwrap().via, CountVia::Rest);
+    let dyn_engine: &dyn Engine = &e;
+    assert!(dyn_engine
+        .counts_source()
+        .unwrap()
+        .starts_with("REST API, "));
     // One login for all six count queries: the session is reused.
     assert_eq!(d.logins.load(Ordering::SeqCst), 1);
 

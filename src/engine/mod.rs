@@ -196,6 +196,12 @@ pub trait Engine: Send + Sync + 'static {
     fn hosts(&self) -> Result<HostSummary, EngineError>;
     /// VM INFO.
     fn vms(&self, scope: VmScope) -> Result<VmReport, EngineError>;
+    /// Where the last HOST INFO / VM INFO counts came from and how old
+    /// they are (e.g. `database (REST down), 12 s ago`), for engines with
+    /// more than one source; `None` otherwise.
+    fn counts_source(&self) -> Option<String> {
+        None
+    }
 
     // Operations. Each is a long job: it reports through `progress`, may
     // take minutes, and returns a one-line result for the result window.

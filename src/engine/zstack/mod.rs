@@ -632,6 +632,10 @@ impl Engine for ZstackEngine {
         )
     }
 
+    fn counts_source(&self) -> Option<String> {
+        self.count_source().map(|s| s.describe(SystemTime::now()))
+    }
+
     fn service(
         &self,
         action: ServiceAction,
