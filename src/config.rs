@@ -130,6 +130,40 @@ pub struct ZstackConfig {
     pub home: PathBuf,
     /// Installation root shown in DISK INFO.
     pub install_dir: PathBuf,
+    /// zstack.properties; unset means `<home>/WEB-INF/classes/zstack.properties`.
+    pub properties: Option<PathBuf>,
+    /// The `zstack-ctl` admin tool.
+    pub ctl: PathBuf,
+    /// The ZStack installer run by Reset (`-k`) and Reset & Drop Database (`-D`).
+    pub installer: PathBuf,
+    /// REST API base; unset means `http://127.0.0.1:<RESTFacade.port or 8080>/zstack/v1`.
+    pub rest_url: Option<String>,
+    /// Account the console logs in with to read counts, version and licence.
+    pub rest_account: String,
+    /// File holding that account's password (first line; keep it 0600).
+    /// Unset means ZStack's factory default `password`. A file, not a
+    /// value here, so the password never shows in this struct's Debug.
+    pub rest_password_file: Option<PathBuf>,
+    /// Database holding `HostVO`, `VmInstanceVO`, `schema_version`.
+    pub database: String,
+    /// Databases Backup Database dumps (those that exist).
+    pub backup_databases: Vec<String>,
+    /// MySQL administrator account whose password the operator types.
+    pub db_admin_user: String,
+    /// File holding the web UI port (default 5000 when absent).
+    pub ui_port_file: PathBuf,
+    /// VERSION file, last version fallback; unset means `<home>/VERSION`.
+    pub version_file: Option<PathBuf>,
+    /// Text in the management server's command line that identifies it.
+    pub process_match: String,
+    /// `rabbitmqctl` (versions before 3.0.1 only).
+    pub rabbitmqctl: PathBuf,
+    /// `mysqldump` used by Backup Database.
+    pub mysqldump: PathBuf,
+    /// Timeout of one status/count query, seconds.
+    pub status_timeout_s: f64,
+    /// Timeout of a long job (start, reset, backup), seconds.
+    pub job_timeout_s: u64,
 }
 
 impl Default for ZstackConfig {
@@ -137,6 +171,22 @@ impl Default for ZstackConfig {
         ZstackConfig {
             home: "/usr/local/zstack/apache-tomcat/webapps/zstack/".into(),
             install_dir: "/usr/local/zstack".into(),
+            properties: None,
+            ctl: "/usr/bin/zstack-ctl".into(),
+            installer: "/opt/zstack-installer.bin".into(),
+            rest_url: None,
+            rest_account: "admin".into(),
+            rest_password_file: None,
+            database: "zstack".into(),
+            backup_databases: vec!["zstack".into(), "zstack_rest".into(), "zstack_ui".into()],
+            db_admin_user: "root".into(),
+            ui_port_file: "/var/run/zstack/zstack-ui.port".into(),
+            version_file: None,
+            process_match: "appName=zstack".into(),
+            rabbitmqctl: "/usr/sbin/rabbitmqctl".into(),
+            mysqldump: "/usr/bin/mysqldump".into(),
+            status_timeout_s: 2.5,
+            job_timeout_s: 3600,
         }
     }
 }

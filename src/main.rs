@@ -137,7 +137,7 @@ fn check_overrides(cfg: &Config) -> Result<(), nodeconsole::config::ConfigError>
 fn build_engine(cfg: &Config) -> anyhow::Result<Arc<dyn Engine>> {
     Ok(match cfg.engine {
         EngineKind::Libvirt => Arc::new(engine::libvirt::LibvirtEngine::new(&cfg.libvirt.uri)),
-        EngineKind::Zstack => anyhow::bail!("the zstack engine is not built yet"),
+        EngineKind::Zstack => Arc::new(engine::zstack::ZstackEngine::new(&cfg.zstack)),
     })
 }
 

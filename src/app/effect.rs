@@ -75,6 +75,18 @@ pub enum JobRequest {
     },
     /// Set Management Network: the control plane moves to this address.
     ManagementIp(std::net::Ipv4Addr),
+    /// Change a database account's password (needs the current database
+    /// root password).
+    DbPassword {
+        account: crate::engine::DbAccount,
+        current_root: Secret,
+        new: Secret,
+    },
+    /// Change the message bus account's password, after the system root
+    /// password is checked again.
+    BusPassword { root: Secret, new: Secret },
+    /// Set the console proxy.
+    ConsoleProxy(crate::engine::ConsoleProxy),
 }
 
 impl JobRequest {
@@ -101,6 +113,12 @@ impl JobRequest {
             JobRequest::ConfigureIpv4 { nic, .. } => format!("Configure {nic}"),
             JobRequest::SaveBond { bond, .. } => format!("Create bond {}", bond.name),
             JobRequest::ManagementIp(ip) => format!("Set Management Network: {ip}"),
+            JobRequest::DbPassword { account, .. } => match account {
+                crate::engine::DbAccount::Root => "Change MySQL root password".into(),
+                crate::engine::DbAccount::Zstack => "Change MySQL zstack password".into(),
+            },
+            JobRequest::BusPassword { .. } => "Change RabbitMQ zstack password".into(),
+            JobRequest::ConsoleProxy(_) => "Configure Console Proxy".into(),
         }
     }
     /// Whether stopping half-way is safe: an export can be abandoned (its
@@ -131,4 +149,6 @@ pub enum Effect {
     CancelJob,
     /// Keep (`true`) or revert (`false`) a guarded network change.
     KeepChange(bool),
+    /// Read the current console proxy settings to pre-fill the form.
+    LoadConsoleProxy,
 }

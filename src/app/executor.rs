@@ -381,18 +381,33 @@ impl Executor {
                 self.cancel.store(false, Ordering::SeqCst);
                 let engine = self.engine.clone();
                 let cancel = self.cancel.clone();
+                let pam = self.pam.clone();
+                let tty = self.tty.clone();
                 tokio::spawn(async move {
                     let mut sink = ChannelProgress {
                         tx: tx.clone(),
                         cancel,
                     };
-                    let r = blocking(JOB_TIMEOUT, move || run_job(&*engine, &req, &mut sink))
+                    let r = blocking(JOB_TIMEOUT, move || {
+                        run_job(&*engine, &pam, tty.as_deref(), &req, &mut sink)
+                    })
                         .await
                         .unwrap_or_else(|| Err("the job did not finish in time".into()));
                     send(&tx, UpdateData::JobDone(r));
                 });
             }
             Effect::CancelJob => self.cancel.store(true, Ordering::SeqCst),
+            Effect::LoadConsoleProxy => {
+                let engine = self.engine.clone();
+                tokio::spawn(async move {
+                    let r = blocking(Duration::from_secs(10), move || {
+                        engine.console_proxy().map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|| Err("reading the console proxy settings timed out".into()));
+                    send(&tx, UpdateData::ConsoleProxyLoaded(r));
+                });
+            }
         }
     }
 }
@@ -620,10 +635,26 @@ fn run_net_job(ctx: &NetContext, req: JobRequest, p: &mut dyn Progress) -> Resul
 /// Runs one job to its end.
 fn run_job(
     engine: &dyn Engine,
+    pam: &Pam,
+    tty: Option<&str>,
     req: &JobRequest,
     p: &mut dyn Progress,
 ) -> Result<Vec<String>, String> {
+    let one = |r: Result<String, crate::engine::EngineError>| {
+        r.map(|s| vec![s]).map_err(|e| e.to_string())
+    };
     match req {
+        JobRequest::DbPassword {
+            account,
+            current_root,
+            new,
+        } => one(engine.change_db_password(*account, current_root, new, p)),
+        JobRequest::BusPassword { root, new } => {
+            p.phase("Checking the system root password...");
+            pam.authenticate(root, tty).map_err(|e| e.to_string())?;
+            one(engine.change_bus_password(new, p))
+        }
+        JobRequest::ConsoleProxy(proxy) => one(engine.set_console_proxy(proxy, p)),
         JobRequest::Service(a) => engine
             .service(*a, p)
             .map(|s| vec![s])

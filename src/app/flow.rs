@@ -328,6 +328,17 @@ impl App {
             | MenuItem::TestNetwork
             | MenuItem::ConfigureNetworks
             | MenuItem::SetManagementNetwork => self.open_net_item(item),
+            MenuItem::ConsoleProxy => {
+                self.effects.push(Effect::LoadConsoleProxy);
+                self.window = Some(Window::Progress(
+                    Progress {
+                        title: label,
+                        phase: "Reading the current settings...".into(),
+                        ..Default::default()
+                    },
+                    None,
+                ));
+            }
             MenuItem::CollectLogs => {
                 let cluster = self.settings.cluster_logs;
                 self.start_job(JobRequest::CollectLogs { cluster });
@@ -349,18 +360,6 @@ impl App {
                 self.window = Some(Window::Phrase(
                     Phrase::new(label, lines, phrase),
                     PhraseFor::Reset { drop_database },
-                ));
-            }
-            _ => {
-                // Items whose features are not wired into this build show as
-                // disabled above; reaching here means a wiring gap.
-                self.window = Some(Window::Message(
-                    Message {
-                        title: label,
-                        lines: vec!["Not available in this build.".into()],
-                        tone: Tone::Info,
-                    },
-                    After::Menu,
                 ));
             }
         }
@@ -408,6 +407,9 @@ impl App {
                         FormFor::RootPassword,
                     ));
                 }
+                1 => self.open_password_form(crate::engine::DbAccount::Root),
+                2 => self.open_password_form(crate::engine::DbAccount::Zstack),
+                3 => self.open_bus_password_form(),
                 _ => self.close_to(After::Menu),
             },
             ChoiceFor::RenameNic | ChoiceFor::ConfigureNic | ChoiceFor::ManagementIp => {
@@ -471,6 +473,9 @@ impl App {
         match purpose {
             FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond => {
                 self.on_net_form(form, purpose)
+            }
+            FormFor::DbPassword(_) | FormFor::BusPassword | FormFor::ConsoleProxy => {
+                self.on_engine_form(form, purpose)
             }
             FormFor::RootPassword => {
                 for i in 0..3 {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod collectors;
 pub mod effect;
+pub mod engine_flow;
 pub mod executor;
 pub mod feed;
 pub mod flow;

@@ -356,7 +356,7 @@ impl App {
                     }
                 }
             }
-            FormFor::RootPassword => {}
+            _ => {}
         }
     }
 

@@ -245,6 +245,10 @@ impl App {
                 self.on_keep_outcome(r);
                 true
             }
+            UpdateData::ConsoleProxyLoaded(r) => {
+                self.on_console_proxy_loaded(r);
+                true
+            }
         };
         self.dirty |= changed;
     }

@@ -45,6 +45,8 @@ pub enum UpdateData {
     },
     /// How a guarded change ended (kept, reverted, revert failed).
     KeepOutcome(Result<String, String>),
+    /// The current console proxy settings (to pre-fill its form).
+    ConsoleProxyLoaded(Result<crate::engine::ConsoleProxy, String>),
 }
 
 /// One progress report of a job.

@@ -44,6 +44,10 @@ pub enum FormFor {
     Ping,
     Ipv4(usize),
     Bond,
+    /// MySQL root or zstack account.
+    DbPassword(crate::engine::DbAccount),
+    BusPassword,
+    ConsoleProxy,
 }
 
 /// What a Y/N confirmation confirms (holding the validated input).

@@ -7,6 +7,7 @@
 //! use blocking client libraries (libvirt's C API, MariaDB) directly.
 
 pub mod libvirt;
+pub mod zstack;
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -195,6 +196,12 @@ pub trait Engine: Send + Sync + 'static {
     fn hosts(&self) -> Result<HostSummary, EngineError>;
     /// VM INFO.
     fn vms(&self, scope: VmScope) -> Result<VmReport, EngineError>;
+    /// Where the last HOST INFO / VM INFO counts came from and how old
+    /// they are (e.g. `database (REST down), 12 s ago`), for engines with
+    /// more than one source; `None` otherwise.
+    fn counts_source(&self) -> Option<String> {
+        None
+    }
 
     // Operations. Each is a long job: it reports through `progress`, may
     // take minutes, and returns a one-line result for the result window.
