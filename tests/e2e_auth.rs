@@ -270,3 +270,92 @@ fn collect_logs_in_demo_gives_a_url_that_downloads() {
     t.key("Enter");
     t.wait_text("12. Terminal Info");
 }
+
+/// Network operations in `--demo` act on the demo's private namespace
+/// (eth0-eth3 veths, a gateway at 192.168.100.1 behind a bridge in a second
+/// namespace), never on the host: rename a NIC and see the NIC panel change,
+/// ping the demo gateway, and have Configure Networks refuse a gateway
+/// outside the subnet.
+#[test]
+fn demo_network_rename_ping_and_refused_gateway() {
+    let Some((t, _log)) = start("management", 600) else {
+        return;
+    };
+    t.wait_for("the demo NICs", |s| {
+        s.contains("eth1") && s.contains("veth")
+    });
+    password(&t, "F2", RIGHT);
+    t.wait_text("12. Terminal Info");
+
+    // Rename eth1 -> data1.
+    t.key("Down");
+    t.key("Enter");
+    t.wait_text("Rename NIC: choose the NIC");
+    let s = t.capture();
+    let eth1_row = s
+        .lines()
+        .filter(|l| l.contains("veth"))
+        .position(|l| l.contains("eth1 "))
+        .expect("eth1 listed");
+    for _ in 0..eth1_row {
+        t.key("Down");
+    }
+    t.key("Enter");
+    t.wait_text("Rename NIC eth1");
+    for _ in 0..4 {
+        t.key("BSpace");
+    }
+    t.type_text("data1");
+    t.key("Enter");
+    t.wait_text("Rename eth1 to data1?");
+    t.key("Y");
+    t.wait_text("eth1 is now data1");
+    t.key("Enter");
+    t.key("F2");
+    t.wait_for("data1 in the NIC panel", |s| {
+        s.contains("NIC INFO") && s.contains("data1") && !s.contains("eth1 ")
+    });
+
+    // Test Network to the demo gateway.
+    password(&t, "F2", RIGHT);
+    t.wait_text("12. Terminal Info");
+    t.key("Down");
+    t.key("Down");
+    t.key("Enter");
+    t.wait_text("Target");
+    for _ in 0..20 {
+        t.key("BSpace");
+    }
+    t.type_text("192.168.100.1");
+    t.key("Enter");
+    let s = t.wait_for("the ping summary", |s| s.contains("% loss"));
+    assert!(s.contains("4 received, 0% loss"), "{s}");
+    t.key("Enter");
+
+    // Configure Networks: a gateway outside the subnet is refused.
+    t.wait_text("12. Terminal Info");
+    t.key("Home");
+    t.key("Down");
+    t.key("Down");
+    t.key("Down");
+    t.key("Enter");
+    let s = t.wait_text("Configure Networks: NICs that are up");
+    let eth0_row = s
+        .lines()
+        .filter(|l| l.contains("veth"))
+        .position(|l| l.contains("eth0 "))
+        .expect("eth0 listed");
+    for _ in 0..eth0_row {
+        t.key("Down");
+    }
+    t.key("Enter");
+    let s = t.wait_text("Gateway");
+    assert!(s.contains("192.168.100.10"), "pre-filled IP:\n{s}");
+    t.key("Tab");
+    t.key("Tab");
+    t.type_text("10.9.9.1");
+    t.key("Enter");
+    t.wait_text("is not in the subnet");
+    t.key("Escape");
+    t.wait_text("12. Terminal Info");
+}

@@ -84,7 +84,10 @@ pub enum JobRequest {
     },
     /// Change the message bus account's password, after the system root
     /// password is checked again.
-    BusPassword { root: Secret, new: Secret },
+    BusPassword {
+        root: Secret,
+        new: Secret,
+    },
     /// Set the console proxy.
     ConsoleProxy(crate::engine::ConsoleProxy),
 }

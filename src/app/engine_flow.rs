@@ -143,7 +143,9 @@ impl App {
                         let what = format!(
                             "Set the console proxy to {}:{}?",
                             p.ip.map(|i| i.to_string()).unwrap_or("(unchanged)".into()),
-                            p.port.map(|i| i.to_string()).unwrap_or("(unchanged)".into())
+                            p.port
+                                .map(|i| i.to_string())
+                                .unwrap_or("(unchanged)".into())
                         );
                         self.window = Some(confirm(
                             "Configure Console Proxy",

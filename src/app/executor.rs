@@ -391,8 +391,8 @@ impl Executor {
                     let r = blocking(JOB_TIMEOUT, move || {
                         run_job(&*engine, &pam, tty.as_deref(), &req, &mut sink)
                     })
-                        .await
-                        .unwrap_or_else(|| Err("the job did not finish in time".into()));
+                    .await
+                    .unwrap_or_else(|| Err("the job did not finish in time".into()));
                     send(&tx, UpdateData::JobDone(r));
                 });
             }
