@@ -358,25 +358,6 @@ impl Executor {
                     });
                 }
             }
-            Effect::Job(JobRequest::ManagementIp(ip)) => {
-                let engine = self.engine.clone();
-                let cancel = self.cancel.clone();
-                tokio::spawn(async move {
-                    let mut sink = ChannelProgress {
-                        tx: tx.clone(),
-                        cancel,
-                    };
-                    let r = blocking(JOB_TIMEOUT, move || {
-                        engine
-                            .change_management_ip(ip, &mut sink)
-                            .map(|s| vec![s])
-                            .map_err(|e| e.to_string())
-                    })
-                    .await
-                    .unwrap_or_else(|| Err("the job did not finish in time".into()));
-                    send(&tx, UpdateData::JobDone(r));
-                });
-            }
             Effect::Job(req) => {
                 self.cancel.store(false, Ordering::SeqCst);
                 let engine = self.engine.clone();
@@ -655,6 +636,7 @@ fn run_job(
             one(engine.change_bus_password(new, p))
         }
         JobRequest::ConsoleProxy(proxy) => one(engine.set_console_proxy(proxy, p)),
+        JobRequest::ManagementIp(ip) => one(engine.change_management_ip(*ip, p)),
         JobRequest::Service(a) => engine
             .service(*a, p)
             .map(|s| vec![s])

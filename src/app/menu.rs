@@ -21,6 +21,19 @@ pub enum MenuItem {
     TerminalInfo,
 }
 
+/// The subset of compute and storage nodes (spec: passwords, Rename NIC,
+/// Test Network, Configure Networks, Set Management Network, Collect Logs of
+/// this node, Terminal Info).
+const NODE_ITEMS: &[MenuItem] = &[
+    MenuItem::ChangePasswords,
+    MenuItem::RenameNic,
+    MenuItem::TestNetwork,
+    MenuItem::ConfigureNetworks,
+    MenuItem::SetManagementNetwork,
+    MenuItem::CollectLogs,
+    MenuItem::TerminalInfo,
+];
+
 impl MenuItem {
     /// The menu of a role, in the spec's order.
     pub fn for_role(role: Role) -> &'static [MenuItem] {
@@ -40,15 +53,7 @@ impl MenuItem {
                 ResetDropDatabase,
                 TerminalInfo,
             ],
-            Role::Compute | Role::Storage => &[
-                ChangePasswords,
-                RenameNic,
-                TestNetwork,
-                ConfigureNetworks,
-                SetManagementNetwork,
-                CollectLogs,
-                TerminalInfo,
-            ],
+            Role::Compute | Role::Storage => NODE_ITEMS,
         }
     }
 

@@ -142,16 +142,15 @@ fn render_main(f: &mut Frame, area: Rect, app: &App) {
     }
 }
 
-fn render_management(f: &mut Frame, area: Rect, app: &App) {
-    let h = area.height;
-    let top = 8u16;
-    let mid = 5u16;
-    let spare = h.saturating_sub(top + mid + 3);
-    let nic = (nic_rows(app) + 3).clamp(4, spare.max(4));
-    let [r_top, r_nic, r_mid, r_use] = Layout::vertical([
+/// Draws NODE | TIME (height `top`) and NIC INFO (what its NICs need, at
+/// most `nic_max`), and returns the two rows below: a 5-high middle row and
+/// the rest.
+fn render_upper(f: &mut Frame, area: Rect, app: &App, top: u16, nic_max: u16) -> [Rect; 2] {
+    let nic = (nic_rows(app) + 3).clamp(4, nic_max);
+    let [r_top, r_nic, r_mid, r_rest] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(nic),
-        Constraint::Length(mid),
+        Constraint::Length(5),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -159,6 +158,13 @@ fn render_management(f: &mut Frame, area: Rect, app: &App) {
     panels::node::render(f, node, app);
     panels::time::render(f, time, app);
     panels::nic::render(f, r_nic, app);
+    [r_mid, r_rest]
+}
+
+fn render_management(f: &mut Frame, area: Rect, app: &App) {
+    let top = 8u16;
+    let spare = area.height.saturating_sub(top + 5 + 3);
+    let [r_mid, r_use] = render_upper(f, area, app, top, spare.max(4));
     let [disk, hosts, vms] = Layout::horizontal([
         Constraint::Fill(2),
         Constraint::Fill(1),
@@ -201,24 +207,11 @@ fn panels_mid_node(f: &mut Frame, area: Rect, app: &App) {
 }
 
 fn render_node(f: &mut Frame, area: Rect, app: &App) {
-    let h = area.height;
-    let top = if h >= 30 { 7u16 } else { 6 };
-    let mid = 5u16;
-    // The NIC panel gets what it needs, up to a third of what the VM table
+    let top = if area.height >= 30 { 7u16 } else { 6 };
+    // The NIC panel gets what it needs, up to half of what the VM table
     // would otherwise have.
-    let spare = h.saturating_sub(top + mid);
-    let nic = (nic_rows(app) + 3).clamp(4, (spare / 2).max(4));
-    let [r_top, r_nic, r_mid, r_table] = Layout::vertical([
-        Constraint::Length(top),
-        Constraint::Length(nic),
-        Constraint::Length(mid),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-    let [node, time] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(r_top);
-    panels::node::render(f, node, app);
-    panels::time::render(f, time, app);
-    panels::nic::render(f, r_nic, app);
+    let spare = area.height.saturating_sub(top + 5);
+    let [r_mid, r_table] = render_upper(f, area, app, top, (spare / 2).max(4));
     panels_mid_node(f, r_mid, app);
     let tabs = if app.settings.role == Role::Storage {
         match app.lower {

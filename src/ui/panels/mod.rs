@@ -65,3 +65,27 @@ pub fn kv<'a>(theme: &Theme, label: &str, w: usize, value: Vec<Span<'a>>) -> Lin
     spans.extend(value);
     Line::from(spans)
 }
+
+/// For panels with a line that needs no data (the node's name, the clock):
+/// draws `first` on the first row and the feed's status below it.
+pub fn first_line_then_status<T>(
+    f: &mut Frame,
+    inner: Rect,
+    first: Line,
+    feed: &Feed<T>,
+    theme: &Theme,
+) {
+    f.render_widget(
+        Paragraph::new(first),
+        Rect {
+            height: 1.min(inner.height),
+            ..inner
+        },
+    );
+    let rest = Rect {
+        y: inner.y.saturating_add(1),
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    value_or_status(f, rest, feed, theme);
+}

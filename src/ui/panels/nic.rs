@@ -58,29 +58,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     }
     let inner = frame(f, area, theme.panel(t));
     let wide = inner.width >= 100;
-    let mut lines = vec![Line::styled(
+    let head = format!(
+        "{}{}{}{}{}{}ADDRESS",
+        format::pad("NAME", 13),
+        format::pad("KIND", 9),
+        format::pad("STATE", 6),
+        format::pad("MN", 3),
+        format::pad("MAC", 18),
         if wide {
-            format!(
-                "{}{}{}{}{}{}ADDRESS",
-                format::pad("NAME", 13),
-                format::pad("KIND", 9),
-                format::pad("STATE", 6),
-                format::pad("MN", 3),
-                format::pad("MAC", 18),
-                format::pad("SPEED", 8)
-            )
+            format::pad("SPEED", 8)
         } else {
-            format!(
-                "{}{}{}{}{}ADDRESS",
-                format::pad("NAME", 13),
-                format::pad("KIND", 9),
-                format::pad("STATE", 6),
-                format::pad("MN", 3),
-                format::pad("MAC", 18),
-            )
-        },
-        theme.dim(),
-    )];
+            String::new()
+        }
+    );
+    let mut lines = vec![Line::styled(head, theme.dim())];
     for n in info.nics.iter().skip(off).take(rows) {
         let state = if n.up {
             Span::styled(format::pad("UP", 6), theme.good())

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{frame, kv, title, value_or_status};
+use super::{first_line_then_status, frame, kv, title};
 use crate::app::App;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
@@ -25,13 +25,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         ))],
     )];
     let Some(st) = &app.node.value else {
-        f.render_widget(Paragraph::new(lines), inner);
-        let rest = Rect {
-            y: inner.y.saturating_add(1),
-            height: inner.height.saturating_sub(1),
-            ..inner
-        };
-        value_or_status(f, rest, &app.node, theme);
+        let first = lines.remove(0);
+        first_line_then_status(f, inner, first, &app.node, theme);
         return;
     };
     let running = |up: bool| {

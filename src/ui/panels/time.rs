@@ -5,7 +5,7 @@ use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{frame, kv, title, value_or_status};
+use super::{first_line_then_status, frame, kv, title};
 use crate::app::App;
 use crate::ui::format;
 
@@ -24,19 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         ],
     );
     let Some(t) = &app.time.value else {
-        f.render_widget(
-            Paragraph::new(now),
-            Rect {
-                height: 1.min(inner.height),
-                ..inner
-            },
-        );
-        let rest = Rect {
-            y: inner.y.saturating_add(1),
-            height: inner.height.saturating_sub(1),
-            ..inner
-        };
-        value_or_status(f, rest, &app.time, theme);
+        first_line_then_status(f, inner, now, &app.time, theme);
         return;
     };
     let lines = vec![
