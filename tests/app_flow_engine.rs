@@ -70,28 +70,22 @@ impl T {
         s.engine_name = "zstack";
         s.engine_display = "ZStack";
         s.cluster_logs = true;
-        let mut a = App::new_at(s, testdata::now(), t0);
-        a.on_key(Key::F(2));
-        for c in "gate-pw".chars() {
-            a.on_key(Key::Char(c));
-        }
-        a.on_key(Key::Enter);
-        assert!(matches!(
-            &a.take_effects()[..],
-            [Effect::Authenticate { .. }]
-        ));
-        a.apply(Update {
-            at: testdata::now(),
-            data: UpdateData::Auth {
-                purpose: GatePurpose::SystemConfiguration,
-                result: Ok(()),
-            },
-        });
-        assert_eq!(a.screen, Screen::SysConfig);
-        T {
-            a,
+        let mut t = T {
+            a: App::new_at(s, testdata::now(), t0),
             screens: Vec::new(),
-        }
+        };
+        t.key(Key::F(2));
+        t.typ(GATE);
+        t.key(Key::Enter);
+        assert!(
+            matches!(&t.effects()[..], [Effect::Authenticate { password, .. }] if password.expose() == GATE)
+        );
+        t.update(UpdateData::Auth {
+            purpose: GatePurpose::SystemConfiguration,
+            result: Ok(()),
+        });
+        assert_eq!(t.a.screen, Screen::SysConfig);
+        t
     }
 
     fn key(&mut self, k: Key) {
@@ -206,7 +200,7 @@ impl T {
     fn assert_never_shown(&self, secrets: &[&str]) {
         assert!(!self.screens.is_empty());
         for s in &self.screens {
-            for p in secrets {
+            for p in secrets.iter().chain(&[GATE]) {
                 assert!(!s.contains(p), "password {p:?} on screen:\n{s}");
             }
         }
@@ -234,6 +228,8 @@ fn fill(t: &mut T, cur: &str, new: &str, confirm: &str) {
     t.submit();
 }
 
+/// The root password typed at the gate.
+const GATE: &str = "gate-pw";
 const CUR: &str = "Cur-r00t-pw";
 const NEW: &str = "N3w-Pass!word";
 
