@@ -698,11 +698,12 @@ fn bond_form_lists_only_free_physical_nics() {
         Some(Window::Form(f, _)) => f.note.clone().unwrap(),
         _ => unreachable!(),
     };
-    // eth1/eth2 are slaves of bond0 already; bond0 is not physical.
-    assert!(note.ends_with("among: eth0, eth3."), "{note}");
+    // eth1/eth2 are slaves of bond0 already; bond0 is not physical; eth0
+    // carries the management network; bond0 exists, so bond1 is proposed.
+    assert!(note.ends_with("among: eth3."), "{note}");
     assert_eq!(
         (field_text(&a, 0), field_text(&a, 1), field_text(&a, 3)),
-        ("bond0".into(), "active-backup".into(), "100".into())
+        ("bond1".into(), "active-backup".into(), "100".into())
     );
 }
 
@@ -830,22 +831,19 @@ fn bond_of_a_free_nic_is_confirmed_and_queued() {
 /// bond creation must either refuse eth0 or go through the keep window
 /// like every other change to the management NIC.
 #[test]
-#[ignore = "bug: SaveBond has no guard; enslaving the MN NIC eth0 is accepted unguarded and unwarned"]
-fn bond_of_the_management_nic_is_refused_or_guarded() {
+fn bond_of_the_management_nic_is_refused() {
     let (mut a, _) = app();
     open_bond_form(&mut a);
     set_field(&mut a, 0, "bond1");
     set_field(&mut a, 2, "eth0,eth3");
     submit(&mut a);
-    if matches!(a.window, Some(Window::Form(..))) {
-        assert!(form_error(&a).is_some(), "neither refused nor confirmed");
-        return; // refused: fine
-    }
-    let lines = confirm_lines(&a);
     assert!(
-        lines.iter().any(|l| l.contains("management")),
-        "no warning that eth0 carries the management network: {lines:?}"
+        matches!(a.window, Some(Window::Form(..))),
+        "must be refused"
     );
+    let s = screen(&a);
+    assert!(s.contains("carries the management network"), "{s}");
+    assert!(a.take_effects().is_empty());
 }
 
 // ---------------------------------------------------- Set Management Network
@@ -861,7 +859,7 @@ fn set_management_network_lists_candidates_and_queues_the_job() {
         "{l:?}"
     );
     assert!(
-        l[1].starts_with("eth0") && l[1].ends_with("192.168.10.23"),
+        l[1].starts_with("eth0") && l[1].ends_with("192.168.10.23 (current)"),
         "{l:?}"
     );
     choose(&mut a, 0);

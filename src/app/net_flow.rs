@@ -35,6 +35,24 @@ fn nic_label(n: &Nic) -> String {
     )
 }
 
+/// Why `n` must not become a bond slave here, if it must not.
+fn bond_slave_refusal(n: &Nic) -> Option<String> {
+    if rollback::needs_guard(n) {
+        Some(format!(
+            "{} carries the management network or the default route; enslaving it would cut \
+             this node off",
+            n.name
+        ))
+    } else if !n.ipv4.is_empty() {
+        Some(format!(
+            "{} has an IPv4 address, which a bond slave loses: remove or move it first",
+            n.name
+        ))
+    } else {
+        None
+    }
+}
+
 impl App {
     fn nics_now(&self) -> Vec<Nic> {
         self.nics
@@ -97,9 +115,20 @@ impl App {
                     return self.info(&label, "No NIC has an IPv4 address to use.".into());
                 }
                 self.pick_ips = cands.iter().map(|(_, ip)| *ip).collect();
+                let current: Vec<std::net::Ipv4Addr> = nics
+                    .iter()
+                    .filter(|n| n.is_mn)
+                    .flat_map(|n| n.ipv4.iter().map(|(a, _)| *a))
+                    .collect();
                 let opts = cands
                     .iter()
-                    .map(|(n, ip)| (format!("{n:<12} {ip}"), None))
+                    .map(|(n, ip)| {
+                        let cur = current.contains(ip);
+                        (
+                            format!("{n:<12} {ip}{}", if cur { " (current)" } else { "" }),
+                            cur.then(|| "this is already the management network".to_string()),
+                        )
+                    })
                     .collect();
                 self.window = Some(Window::Choice(
                     Choice::new("Set Management Network", opts),
@@ -172,13 +201,18 @@ impl App {
         let all = self.nics_now();
         let cands: Vec<String> = validate::slave_candidates(&all, None)
             .iter()
+            .filter(|n| bond_slave_refusal(n).is_none())
             .map(|n| n.name.clone())
             .collect();
+        let free = (0..)
+            .map(|i| format!("bond{i}"))
+            .find(|b| !all.iter().any(|n| &n.name == b))
+            .unwrap_or_else(|| "bond0".into());
         let modes: Vec<&str> = validate::BondMode::ALL.iter().map(|m| m.as_str()).collect();
         let mut form = Form::new(
             "Create a bond",
             vec![
-                Field::new("Name", FieldKind::Text).with_text("bond0"),
+                Field::new("Name", FieldKind::Text).with_text(free),
                 Field::new("Mode", FieldKind::Text).with_text("active-backup"),
                 Field::new("Slaves", FieldKind::Text),
                 Field::new("miimon (ms)", FieldKind::Text).with_text("100"),
@@ -329,6 +363,21 @@ impl App {
                         self.window = Some(Window::Form(form, purpose));
                     }
                     Ok(bond) => {
+                        // A slave loses its own address: never take the NIC that
+                        // carries the management network, the default route or any
+                        // address without the operator moving it first.
+                        for sl in &slaves {
+                            if let Some(why) = self
+                                .pick
+                                .iter()
+                                .find(|n| n.name == *sl)
+                                .and_then(bond_slave_refusal)
+                            {
+                                form.fail(2, why);
+                                self.window = Some(Window::Form(form, purpose));
+                                return;
+                            }
+                        }
                         let ids: Vec<(String, Option<String>)> = slaves
                             .iter()
                             .map(|s| {
