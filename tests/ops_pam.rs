@@ -31,6 +31,8 @@ const PW_OTHER: &str = "D1fferent-Confirm-17j";
 const SVC: &str = "nc-test";
 const SVC_POLICY: &str = "nc-test-policy";
 const SVC_NSS: &str = "nc-test-nss";
+const SVC_FAILLOCK: &str = "nc-test-faillock";
+const PW_FL: &str = "F4illock-Right-63m";
 
 /// Fails under CI, otherwise prints a loud SKIPPED line.
 fn missing(why: &str) {
@@ -205,6 +207,35 @@ fn pam_scenarios() {
         ),
     );
 
+    // pam_faillock, as a distribution enables it (EL: authselect
+    // with-faillock; Debian: lines in common-auth): the gate must report its
+    // lockout after `deny` failures even for the right password.
+    let Some(faillock) = find_module("pam_faillock.so") else {
+        return missing("pam_faillock.so not found (Debian package libpam-modules)");
+    };
+    let passdb_fl = dir.join("passdb-faillock");
+    write(&passdb_fl, &format!("root:{PW_FL}:{SVC_FAILLOCK}\n"));
+    let fl = faillock.display();
+    let tally = dir.join("faillock");
+    std::fs::create_dir_all(&tally).unwrap();
+    let opts = format!(
+        "dir={} deny=3 unlock_time=600 even_deny_root root_unlock_time=600",
+        tally.display()
+    );
+    let pf = passdb_fl.display();
+    write(
+        &svc_dir.join(SVC_FAILLOCK),
+        &format!(
+            "auth required {fl} preauth {opts}\n\
+             auth [success=1 default=bad] {m} passdb={pf}\n\
+             auth [default=die] {fl} authfail {opts}\n\
+             auth sufficient {fl} authsucc {opts}\n\
+             account required {fl} dir={}\n\
+             account required {m} passdb={pf}\n",
+            tally.display()
+        ),
+    );
+
     let exe = std::env::current_exe().unwrap();
     let out = run_with_timeout(
         Command::new(exe)
@@ -232,6 +263,10 @@ fn pam_scenarios() {
     assert!(
         text.contains(DONE_MARKER),
         "child did not run the scenarios:\n{text}"
+    );
+    assert!(
+        text.contains("faillock said: Err"),
+        "the pam_faillock scenario did not run:\n{text}"
     );
     assert!(
         text.contains("authentication of root on tty1 failed: wrong password"),
@@ -349,6 +384,22 @@ fn pam_child_scenarios() {
     policy
         .authenticate(&s(PW_POLICY_NEW), None)
         .expect("new policy password works");
+
+    // pam_faillock: the right password works, three failures lock the
+    // account, and then even the right password is refused.
+    let fl = Pam::root(SVC_FAILLOCK);
+    fl.authenticate(&s(PW_FL), Some("tty1"))
+        .expect("right password before any failure");
+    for _ in 0..3 {
+        assert!(fl.authenticate(&s(PW_WRONG), Some("tty1")).is_err());
+    }
+    let locked = fl.authenticate(&s(PW_FL), Some("tty1"));
+    eprintln!("faillock said: {locked:?}");
+    assert!(locked.is_err(), "pam_faillock did not lock the account");
+    assert!(
+        dir.join("faillock").join("root").is_file(),
+        "no faillock tally was written"
+    );
 
     assert!(dir.join("passdb").is_file());
     println!("{DONE_MARKER}");
