@@ -24,6 +24,7 @@ deps-demo: deps-build
 
 deps-test: deps-build
 	@scripts/ensure-debs $(TEST_DEBS)
+	@scripts/ensure-services
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 
 build: deps-build
