@@ -39,7 +39,9 @@ lint: deps-test
 
 test: lint
 	$(CARGO) build --locked --bins
-	$(CARGO) test --locked --all-targets -- --test-threads=2
+	$(CARGO) test --locked --lib --bins --tests --examples -- --test-threads=2
+	# criterion benches run once each in test mode (they take no libtest flags)
+	$(CARGO) test --locked --benches
 	$(CARGO) test --locked --doc
 
 bench: deps-build
