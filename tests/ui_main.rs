@@ -103,3 +103,21 @@ fn footer_shows_both_privileged_keys_with_letter_alternatives() {
         );
     }
 }
+
+#[test]
+fn engine_count_source_shows_in_host_and_vm_titles() {
+    let mut app = testdata::app(Role::Management, Theme::MONO_ASCII, 14);
+    if let Some(st) = app.node.value.as_mut() {
+        st.extra
+            .push(("Counts".into(), "database (REST down), 12 s ago".into()));
+    }
+    let s = text(&draw(&app, 220, 40));
+    assert!(
+        s.contains("HOST INFO (database (REST down), 12 s ago)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("VM INFO (database (REST down), 12 s ago)"),
+        "{s}"
+    );
+}

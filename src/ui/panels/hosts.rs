@@ -10,7 +10,10 @@ use crate::app::App;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
-    let block = theme.panel(title("HOST INFO", &app.hosts, app.now));
+    let block = theme.panel(super::counts_title(
+        title("HOST INFO", &app.hosts, app.now),
+        app,
+    ));
     let inner = frame(f, area, block);
     let Some(h) = value_or_status(f, inner, &app.hosts, theme) else {
         return;

@@ -89,3 +89,25 @@ pub fn first_line_then_status<T>(
     };
     value_or_status(f, rest, feed, theme);
 }
+
+/// Where the engine's host/VM counts came from and how old they are (the
+/// ZStack engine: "REST API, 3 s ago" or "database (REST down), …"), from
+/// NODE INFO's `Counts` fact; `None` for engines that do not say.
+pub fn counts_source(app: &crate::app::App) -> Option<&str> {
+    app.node
+        .value
+        .as_ref()?
+        .extra
+        .iter()
+        .find(|(k, _)| k == "Counts")
+        .map(|(_, v)| v.as_str())
+}
+
+/// A panel title with the counts' source appended when the engine gives one
+/// (cut by the border when the panel is narrow; NODE INFO shows it in full).
+pub fn counts_title(base: String, app: &crate::app::App) -> String {
+    match counts_source(app) {
+        Some(src) => format!("{}({src}) ", base),
+        None => base,
+    }
+}

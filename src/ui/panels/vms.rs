@@ -15,7 +15,7 @@ use crate::ui::theme::Theme;
 /// The counts panel.
 pub fn render_counts(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
-    let mut t = title("VM INFO", &app.vms, app.now);
+    let mut t = super::counts_title(title("VM INFO", &app.vms, app.now), app);
     let other = app.vms.value.as_ref().map_or(0, |v| v.other);
     if other > 0 && area.height < 6 {
         // No row for "Other": say it in the title.
