@@ -359,3 +359,48 @@ fn demo_network_rename_ping_and_refused_gateway() {
     t.key("Escape");
     t.wait_text("12. Terminal Info");
 }
+
+/// Safety: a change to the management NIC that is not kept in time is
+/// rolled back by itself (network.rollback_s = 3 here), in the demo's
+/// namespace, and the NIC panel shows the old address again.
+#[test]
+fn demo_unconfirmed_management_change_rolls_back() {
+    let Some((t, _log)) = start_with("management", "[network]\nrollback_s = 3\n") else {
+        return;
+    };
+    t.wait_for("the demo NICs", |s| s.contains("192.168.100.10/24"));
+    password(&t, "F2", RIGHT);
+    t.wait_text("12. Terminal Info");
+    for _ in 0..3 {
+        t.key("Down");
+    }
+    t.key("Enter");
+    let s = t.wait_text("Configure Networks: NICs that are up");
+    let eth0_row = s
+        .lines()
+        .filter(|l| l.contains("veth"))
+        .position(|l| l.contains("eth0 "))
+        .expect("eth0 listed");
+    for _ in 0..eth0_row {
+        t.key("Down");
+    }
+    t.key("Enter");
+    t.wait_text("rolled back unless you keep it");
+    t.key("BSpace");
+    t.key("BSpace");
+    t.type_text("20");
+    t.key("Tab");
+    t.key("Tab");
+    t.type_text("192.168.100.1");
+    t.key("Enter");
+    t.wait_text("before: 192.168.100.10/24");
+    t.key("Y");
+    t.wait_text("Keep this configuration?");
+    // No answer: the watchdog restores the previous configuration.
+    t.wait_text("not confirmed in time");
+    t.key("Enter");
+    t.key("F2");
+    t.wait_for("the old address back in the NIC panel", |s| {
+        s.contains("NIC INFO") && s.contains("192.168.100.10/24") && !s.contains("192.168.100.20")
+    });
+}

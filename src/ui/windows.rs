@@ -192,6 +192,13 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
             popup(f, area, theme, &m.title, lines, 30);
         }
         Window::Choice(c, _) => {
+            let width = c
+                .options
+                .iter()
+                .map(|(l, d)| l.chars().count() + if d.is_some() { 15 } else { 2 })
+                .max()
+                .unwrap_or(0)
+                .max(40);
             let mut lines = Vec::new();
             for (i, (label, disabled)) in c.options.iter().enumerate() {
                 let mut style = if disabled.is_some() {
@@ -208,7 +215,7 @@ pub fn render_window(f: &mut Frame, area: Rect, app: &App, w: &Window) {
                     ""
                 };
                 lines.push(Line::styled(
-                    format::pad(&format!(" {label}{suffix}"), 40),
+                    format::pad(&format!(" {label}{suffix}"), width),
                     style,
                 ));
             }
