@@ -41,7 +41,7 @@ test: lint
 	$(CARGO) build --locked --bins
 	$(CARGO) test --locked --lib --bins --tests --examples -- --test-threads=2
 	# criterion benches run once each in test mode (they take no libtest flags)
-	$(CARGO) test --locked --benches
+	$(CARGO) test --locked --bench '*'
 	$(CARGO) test --locked --doc
 
 bench: deps-build
