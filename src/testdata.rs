@@ -45,6 +45,41 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
     }
 }
 
+/// A ZStack-like management node's settings: every engine capability, the
+/// network items and exports available (flow tests of every menu item).
+pub fn zstack_like_settings(theme: Theme) -> Settings {
+    let mut s = settings(Role::Management, theme);
+    let caps = Capabilities {
+        entries: [
+            Capability::ServiceControl,
+            Capability::Reset,
+            Capability::ResetDropDatabase,
+            Capability::ConsoleProxy,
+            Capability::DatabasePassword,
+            Capability::MessageBusPassword,
+            Capability::ManagementIp,
+            Capability::DatabaseBackup,
+            Capability::ClusterLogs,
+        ]
+        .into_iter()
+        .map(|c| (c, Availability::Available))
+        .collect(),
+    };
+    s.menu = crate::app::menu::availability(
+        Role::Management,
+        &caps,
+        &crate::app::menu::NodeFeatures {
+            network: Availability::Available,
+            collect_logs: Availability::Available,
+            exports: Availability::Available,
+        },
+    );
+    s.password_actions = std::array::from_fn(|_| Availability::Available);
+    s.engine_name = "zstack";
+    s.engine_display = "ZStack";
+    s
+}
+
 /// Capabilities like the libvirt engine's: service control and backup.
 pub fn libvirt_like_caps() -> Capabilities {
     Capabilities {

@@ -11,12 +11,9 @@ use std::time::{Duration, Instant};
 use common::screen::{draw, text};
 use nodeconsole::app::effect::{Effect, GatePurpose, JobRequest};
 use nodeconsole::app::keys::Key;
-use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::app::net_flow::CREATE_BOND;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
-use nodeconsole::config::Role;
-use nodeconsole::engine::{Availability, Capabilities, Capability};
 use nodeconsole::net::validate::BondMode;
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
@@ -30,35 +27,7 @@ const MANAGEMENT: usize = 4;
 /// past the gate and on the menu.
 fn app() -> (App, Instant) {
     let t0 = Instant::now();
-    let mut s = testdata::settings(Role::Management, Theme::MONO_ASCII);
-    let caps = Capabilities {
-        entries: [
-            Capability::ServiceControl,
-            Capability::Reset,
-            Capability::ResetDropDatabase,
-            Capability::ConsoleProxy,
-            Capability::DatabasePassword,
-            Capability::MessageBusPassword,
-            Capability::ManagementIp,
-            Capability::DatabaseBackup,
-            Capability::ClusterLogs,
-        ]
-        .into_iter()
-        .map(|c| (c, Availability::Available))
-        .collect(),
-    };
-    s.menu = menu::availability(
-        Role::Management,
-        &caps,
-        &NodeFeatures {
-            network: Availability::Available,
-            collect_logs: Availability::Available,
-            exports: Availability::Available,
-        },
-    );
-    s.password_actions = std::array::from_fn(|_| Availability::Available);
-    s.engine_name = "zstack";
-    s.engine_display = "ZStack";
+    let s = testdata::zstack_like_settings(Theme::MONO_ASCII);
     let mut a = App::new_at(s, testdata::now(), t0);
     a.apply(Update {
         at: testdata::now(),

@@ -69,6 +69,18 @@ fn start_with(role: &str, config: &str) -> Option<(Tmux, std::path::PathBuf)> {
     Some((t2, log))
 }
 
+/// Moves the cursor of a NIC choice list (on screen `s`) to `name`.
+fn choose_nic(t: &Tmux, s: &str, name: &str) {
+    let row = s
+        .lines()
+        .filter(|l| l.contains("veth"))
+        .position(|l| l.contains(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} not listed:\n{s}"));
+    for _ in 0..row {
+        t.key("Down");
+    }
+}
+
 fn password(t: &Tmux, open: &str, pw: &str) {
     t.key(open);
     t.wait_text("needs the root password");
@@ -292,14 +304,7 @@ fn demo_network_rename_ping_and_refused_gateway() {
     t.key("Enter");
     t.wait_text("Rename NIC: choose the NIC");
     let s = t.capture();
-    let eth1_row = s
-        .lines()
-        .filter(|l| l.contains("veth"))
-        .position(|l| l.contains("eth1 "))
-        .expect("eth1 listed");
-    for _ in 0..eth1_row {
-        t.key("Down");
-    }
+    choose_nic(&t, &s, "eth1");
     t.key("Enter");
     t.wait_text("Rename NIC eth1");
     for _ in 0..4 {
@@ -340,14 +345,7 @@ fn demo_network_rename_ping_and_refused_gateway() {
     t.key("Down");
     t.key("Enter");
     let s = t.wait_text("Configure Networks: NICs that are up");
-    let eth0_row = s
-        .lines()
-        .filter(|l| l.contains("veth"))
-        .position(|l| l.contains("eth0 "))
-        .expect("eth0 listed");
-    for _ in 0..eth0_row {
-        t.key("Down");
-    }
+    choose_nic(&t, &s, "eth0");
     t.key("Enter");
     let s = t.wait_text("Gateway");
     assert!(s.contains("192.168.100.10"), "pre-filled IP:\n{s}");
@@ -376,14 +374,7 @@ fn demo_unconfirmed_management_change_rolls_back() {
     }
     t.key("Enter");
     let s = t.wait_text("Configure Networks: NICs that are up");
-    let eth0_row = s
-        .lines()
-        .filter(|l| l.contains("veth"))
-        .position(|l| l.contains("eth0 "))
-        .expect("eth0 listed");
-    for _ in 0..eth0_row {
-        t.key("Down");
-    }
+    choose_nic(&t, &s, "eth0");
     t.key("Enter");
     t.wait_text("rolled back unless you keep it");
     t.key("BSpace");
