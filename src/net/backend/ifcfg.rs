@@ -257,20 +257,6 @@ impl Ifcfg {
     }
 }
 
-/// Runs `steps`, undoing the files already written if one fails.
-fn all_or_nothing(
-    steps: impl FnOnce(&mut Undo) -> Result<(), BackendError>,
-) -> Result<Undo, BackendError> {
-    let mut undo = Undo::default();
-    match steps(&mut undo) {
-        Ok(()) => Ok(undo),
-        Err(e) => {
-            let _ = undo.undo_files();
-            Err(e)
-        }
-    }
-}
-
 impl NetBackend for Ifcfg {
     fn kind(&self) -> BackendKind {
         BackendKind::Ifcfg
@@ -288,7 +274,7 @@ impl NetBackend for Ifcfg {
     }
 
     fn persist_rename(&self, nic: &NicId, new_name: &str) -> Result<Undo, BackendError> {
-        all_or_nothing(|undo| {
+        super::all_or_nothing(|undo| {
             undo.extend(linkfile::persist(&self.root, nic, new_name)?);
             let (old_path, mut f, exists) = self.find(nic)?;
             let renamed = NicId {
@@ -323,7 +309,7 @@ impl NetBackend for Ifcfg {
                 )));
             }
         }
-        all_or_nothing(|undo| {
+        super::all_or_nothing(|undo| {
             let bond_id = NicId::new(&bond.name, None);
             let (path, mut f, exists) = self.find(&bond_id)?;
             f.set("DEVICE", &bond.name);

@@ -132,6 +132,21 @@ impl Undo {
     }
 }
 
+/// Runs `steps` of a file backend, undoing the files already written if one
+/// fails, so a change is saved whole or not at all.
+pub(crate) fn all_or_nothing(
+    steps: impl FnOnce(&mut Undo) -> Result<(), BackendError>,
+) -> Result<Undo, BackendError> {
+    let mut undo = Undo::default();
+    match steps(&mut undo) {
+        Ok(()) => Ok(undo),
+        Err(e) => {
+            let _ = undo.undo_files();
+            Err(e)
+        }
+    }
+}
+
 /// Persists network changes so they survive a reboot.
 pub trait NetBackend: Send + Sync {
     fn kind(&self) -> BackendKind;

@@ -260,19 +260,6 @@ impl Networkd {
     }
 }
 
-fn all_or_nothing(
-    steps: impl FnOnce(&mut Undo) -> Result<(), BackendError>,
-) -> Result<Undo, BackendError> {
-    let mut undo = Undo::default();
-    match steps(&mut undo) {
-        Ok(()) => Ok(undo),
-        Err(e) => {
-            let _ = undo.undo_files();
-            Err(e)
-        }
-    }
-}
-
 impl NetBackend for Networkd {
     fn kind(&self) -> BackendKind {
         BackendKind::Networkd
@@ -287,7 +274,7 @@ impl NetBackend for Networkd {
     }
 
     fn persist_rename(&self, nic: &NicId, new_name: &str) -> Result<Undo, BackendError> {
-        all_or_nothing(|undo| {
+        super::all_or_nothing(|undo| {
             undo.extend(linkfile::persist(&self.root, nic, new_name)?);
             let Some((p, mut u)) = self
                 .files("network")
@@ -324,7 +311,7 @@ impl NetBackend for Networkd {
         slaves: &[NicId],
         ipv4: Option<&Ipv4Config>,
     ) -> Result<Undo, BackendError> {
-        all_or_nothing(|undo| {
+        super::all_or_nothing(|undo| {
             // The bond device.
             let (np, mut nd) = match self.files("netdev").into_iter().find(|(_, u)| {
                 u.section("NetDev")
