@@ -1,12 +1,14 @@
 # Appliance: install tree, Debian and RPM packages (issue 7).
 #
-#   make install [DESTDIR=...] [PREFIX=/usr/local] [NODECONSOLE_BIN=...]
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [NODECONSOLE_BIN=...] [NODECONSOLE_HELPER=...]
 #   make uninstall [DESTDIR=...] [PREFIX=...]
 #   make deb | make rpm   [NODECONSOLE_BIN=...] [PKG_OUT=target/packages]
 #
 # NODECONSOLE_BIN is the binary to install or package; it defaults to the
 # release build (`make build` first). Tests pass target/debug/nodeconsole so
-# they need no release build. /etc files always go to SYSCONFDIR (/etc):
+# they need no release build. NODECONSOLE_HELPER, the libvirt helper
+# (nodeconsole-virt, installed to LIBEXECDIR/nodeconsole/ where the console
+# looks for it), defaults to the one beside NODECONSOLE_BIN. /etc files always go to SYSCONFDIR (/etc):
 # PAM reads only /etc/pam.d, whatever the prefix.
 
 PREFIX ?= /usr/local
@@ -21,6 +23,7 @@ SYSTEMCONFDIR ?= $(SYSTEMDDIR)/system.conf.d
 SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
 SYSCONFDIR ?= /etc
 NODECONSOLE_BIN ?= $(RELEASE_BIN)
+NODECONSOLE_HELPER ?= $(dir $(NODECONSOLE_BIN))nodeconsole-virt
 # Which /etc/pam.d stack the PAM file includes: debian (@include common-*),
 # redhat (system-auth), or auto (whichever this machine has).
 PAM_FLAVOUR ?= auto
@@ -54,6 +57,7 @@ PYKICKSTART_VERSION ?= 3.78
 
 appliance-check-bin:
 	@test -x "$(NODECONSOLE_BIN)" || { echo "error: $(NODECONSOLE_BIN) not found: run 'make build' first, or set NODECONSOLE_BIN=path/to/nodeconsole" >&2; exit 1; }
+	@test -x "$(NODECONSOLE_HELPER)" || { echo "error: $(NODECONSOLE_HELPER) not found: run 'make build' first, or set NODECONSOLE_HELPER=path/to/nodeconsole-virt" >&2; exit 1; }
 
 install: appliance-check-bin
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nodeconsole \
@@ -62,6 +66,7 @@ install: appliance-check-bin
 		$(DESTDIR)$(SYSCONFDIR)/nodeconsole $(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DATADIR)/nodeconsole
 	$(INSTALL) -m 0755 $(NODECONSOLE_BIN) $(DESTDIR)$(BINDIR)/nodeconsole
+	$(INSTALL) -m 0755 $(NODECONSOLE_HELPER) $(DESTDIR)$(LIBEXECDIR)/nodeconsole/nodeconsole-virt
 	$(INSTALL) -m 0755 scripts/serial-console-device $(DESTDIR)$(LIBEXECDIR)/nodeconsole/serial-console-device
 	$(INSTALL) -m 0755 scripts/nodeconsole-cli $(DESTDIR)$(LIBEXECDIR)/nodeconsole/cli
 	for u in $(APPLIANCE_UNITS); do \
@@ -122,6 +127,7 @@ deps-test: appliance-tools
 
 appliance-stage-bin: appliance-check-bin
 	$(INSTALL) -D -m 0755 $(NODECONSOLE_BIN) $(PKG_TARGET_DIR)/release/nodeconsole
+	$(INSTALL) -D -m 0755 $(NODECONSOLE_HELPER) $(PKG_TARGET_DIR)/release/nodeconsole-virt
 
 deb: appliance-stage-bin
 	@$(CARGO) deb --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))

@@ -112,6 +112,9 @@ pub struct LibvirtConfig {
     pub uri: String,
     /// Timeout of one libvirt query, seconds.
     pub timeout_s: f64,
+    /// The `nodeconsole-virt` helper that makes the libvirt calls; unset
+    /// means beside the executable, else `../libexec/nodeconsole/`.
+    pub helper: Option<PathBuf>,
 }
 
 impl Default for LibvirtConfig {
@@ -119,6 +122,7 @@ impl Default for LibvirtConfig {
         LibvirtConfig {
             uri: "qemu:///system".into(),
             timeout_s: 3.0,
+            helper: None,
         }
     }
 }

@@ -136,7 +136,17 @@ fn check_overrides(cfg: &Config) -> Result<(), nodeconsole::config::ConfigError>
 
 fn build_engine(cfg: &Config) -> anyhow::Result<Arc<dyn Engine>> {
     Ok(match cfg.engine {
-        EngineKind::Libvirt => Arc::new(engine::libvirt::LibvirtEngine::new(&cfg.libvirt.uri)),
+        EngineKind::Libvirt => {
+            // libvirt's calls run in the helper process (see
+            // engine::libvirt::helper): the console never loads libvirt.
+            let exe = std::env::current_exe().ok();
+            let helper =
+                engine::libvirt::helper::locate(cfg.libvirt.helper.as_deref(), exe.as_deref());
+            Arc::new(engine::libvirt::LibvirtEngine::via_helper(
+                &cfg.libvirt.uri,
+                helper,
+            ))
+        }
         EngineKind::Zstack => Arc::new(engine::zstack::ZstackEngine::new(&cfg.zstack)),
     })
 }

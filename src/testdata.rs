@@ -304,3 +304,25 @@ pub fn app_failing(role: Role, theme: Theme) -> App {
     a.disks = Feed::default();
     a
 }
+
+/// A libvirt test-driver node XML with `n` domains in rotating states
+/// (3 of 5 running, 1 paused, 1 shut off), for benchmarks and tests that
+/// need a big node.
+pub fn libvirt_node_xml(n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut xml = String::from("<node>\n");
+    for i in 0..n {
+        let state = [1, 1, 1, 3, 5][i % 5];
+        let _ = writeln!(
+            xml,
+            "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\
+             <name>vm-{i:05}</name><uuid>00000000-0000-4000-8000-{i:012x}</uuid>\
+             <memory unit='MiB'>{}</memory><vcpu>{}</vcpu><os><type>hvm</type></os>\
+             <test:runstate>{state}</test:runstate></domain>",
+            512 * (1 + i % 8),
+            1 + i % 4
+        );
+    }
+    xml.push_str("</node>\n");
+    xml
+}

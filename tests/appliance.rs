@@ -588,6 +588,7 @@ fn cli_wrapper_runs_terminals_cli_command() {
 
 const INSTALLED_USR: &[&str] = &[
     "/usr/bin/nodeconsole",
+    "/usr/libexec/nodeconsole/nodeconsole-virt",
     "/usr/libexec/nodeconsole/cli",
     "/usr/libexec/nodeconsole/serial-console-device",
     "/usr/lib/systemd/system/nodeconsole@.service",
@@ -636,6 +637,7 @@ fn make_install_destdir_produces_the_expected_tree() {
     assert_eq!(tree(&dest), want);
     for exe in [
         "usr/bin/nodeconsole",
+        "usr/libexec/nodeconsole/nodeconsole-virt",
         "usr/libexec/nodeconsole/cli",
         "usr/lib/systemd/system-generators/nodeconsole-serial-generator",
     ] {
@@ -651,6 +653,15 @@ fn make_install_destdir_produces_the_expected_tree() {
     assert_eq!(
         fs::read(dest.join("usr/bin/nodeconsole")).unwrap(),
         fs::read(BIN).unwrap()
+    );
+    assert_eq!(
+        fs::read(dest.join("usr/libexec/nodeconsole/nodeconsole-virt")).unwrap(),
+        fs::read(env!("CARGO_BIN_EXE_nodeconsole-virt")).unwrap()
+    );
+    // The installed console finds the installed helper (PREFIX/libexec).
+    assert_eq!(
+        nodeconsole::engine::libvirt::helper::locate(None, Some(&dest.join("usr/bin/nodeconsole"))),
+        dest.join("usr/libexec/nodeconsole/nodeconsole-virt")
     );
     // PREFIX=/usr: the installed units equal the packaged ones.
     assert_eq!(

@@ -218,22 +218,22 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn collect_logs_in_demo_gives_a_url_that_downloads() {
+/// Opens menu item number `downs + 1`, waits for its window `title` and
+/// the export URL it ends with, downloads the tarball the export page links
+/// with curl, and returns the names in it.
+fn export_through_menu(downs: usize, title: &str) -> Option<String> {
     if !require("curl") || !require("tmux") {
-        return;
+        return None;
     }
     let port = free_port();
-    let Some((t, _log)) = start_with("management", &format!("[export]\nport = {port}\n")) else {
-        return;
-    };
+    let (t, _log) = start_with("management", &format!("[export]\nport = {port}\n"))?;
     password(&t, "F2", RIGHT);
     t.wait_text("12. Terminal Info");
-    for _ in 0..6 {
+    for _ in 0..downs {
         t.key("Down");
     }
     t.key("Enter");
-    t.wait_text("Collect Logs (this node)");
+    t.wait_text(title);
     let s = t.wait_for("the export URL", |s| s.contains("Open: http"));
     let page = s
         .lines()
@@ -262,7 +262,7 @@ fn collect_logs_in_demo_gives_a_url_that_downloads() {
     } else {
         format!("{page}{}", file.trim_start_matches("./"))
     };
-    let out = t.path("logs.tar.gz");
+    let out = t.path("export.tar.gz");
     let ok = std::process::Command::new("curl")
         .args(["-sSf", "-o"])
         .arg(&out)
@@ -277,10 +277,29 @@ fn collect_logs_in_demo_gives_a_url_that_downloads() {
         .output()
         .unwrap();
     assert!(list.status.success());
-    let names = String::from_utf8_lossy(&list.stdout);
-    assert!(names.contains("SUMMARY.txt"), "{names}");
     t.key("Enter");
     t.wait_text("12. Terminal Info");
+    Some(String::from_utf8_lossy(&list.stdout).into_owned())
+}
+
+#[test]
+fn collect_logs_in_demo_gives_a_url_that_downloads() {
+    let Some(names) = export_through_menu(6, "Collect Logs (this node)") else {
+        return;
+    };
+    assert!(names.contains("SUMMARY.txt"), "{names}");
+}
+
+/// Backup Database on the libvirt engine: the definitions are exported by
+/// the `nodeconsole-virt` helper process and served like any export.
+#[test]
+fn backup_database_in_demo_exports_the_fixture_definitions() {
+    let Some(names) = export_through_menu(7, "Backup Database") else {
+        return;
+    };
+    assert!(names.contains("MANIFEST.txt"), "{names}");
+    assert!(names.contains("web-01.xml"), "{names}");
+    assert!(names.contains("win-build.xml"), "{names}");
 }
 
 /// Network operations in `--demo` act on the demo's private namespace

@@ -4,7 +4,7 @@
 //! that must neither end nor suspend the console.
 
 mod common;
-use common::tmux::{bin, q, require, Tmux};
+use common::tmux::{bin, children_named, q, require, Tmux};
 
 const PANELS: [&str; 8] = [
     "NODE INFO",
@@ -80,4 +80,71 @@ fn demo_compute_role_lists_the_vms() {
     assert!(s.contains("compute node"), "{s}");
     t.key("q");
     t.wait_text("EXITED:0");
+}
+
+/// The console runs libvirt's calls in its `nodeconsole-virt` helper: the
+/// console process never maps libvirt, and when the helper dies the console
+/// starts a new one and the VM panel carries on.
+#[test]
+fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
+    if !require("tmux") {
+        return;
+    }
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let t = Tmux::start(
+        &format!("{} --demo --log-file {}", bin(), q(log.path())),
+        80,
+        24,
+    );
+    t.wait_text("Running   7");
+    let shell = t.pane_pid();
+    let console = children_named(shell, "nodeconsole");
+    assert_eq!(console.len(), 1, "one console under the pane's shell");
+    let console = console[0];
+    let maps = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    assert!(
+        !maps(console).contains("libvirt"),
+        "the console maps libvirt"
+    );
+
+    let helpers = children_named(console, "nodeconsole-vir");
+    assert_eq!(helpers.len(), 1, "{helpers:?}");
+    let first = helpers[0];
+    assert!(maps(first).contains("libvirt.so"));
+
+    // SAFETY: plain syscall on a process this test started (indirectly).
+    assert_eq!(unsafe { libc::kill(first as i32, libc::SIGKILL) }, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let second = loop {
+        let now = children_named(console, "nodeconsole-vir");
+        if let [pid] = now[..] {
+            if pid != first {
+                break pid;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new helper: {now:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_ne!(second, first);
+    let s = t.wait_for("VM counts from the new helper", |s| {
+        s.contains("Running   7") && s.contains("Total     14")
+    });
+    assert!(!s.contains("EXITED"), "{s}");
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logged.contains("the libvirt helper ended"), "{logged}");
+
+    t.key("q");
+    t.wait_text("EXITED:0");
+    // The helper ends with the console.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{second}")).exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "helper {second} outlived the console"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -31,7 +31,7 @@ pub enum EngineError {
 }
 
 /// NODE INFO facts from the engine.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NodeStatus {
     /// What the "service" is, e.g. `libvirtd` or `ZStack MN`.
     pub service_name: String,
@@ -50,7 +50,7 @@ pub struct NodeStatus {
 }
 
 /// HOST INFO: the compute nodes of the cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HostSummary {
     pub total: u64,
     pub enabled: u64,
@@ -58,7 +58,9 @@ pub struct HostSummary {
 }
 
 /// State of one VM, as the VM table shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum VmState {
     Running,
     Paused,
@@ -92,7 +94,7 @@ impl fmt::Display for VmState {
 }
 
 /// One VM row of the per-node VM table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VmRow {
     pub uuid: String,
     pub name: String,
@@ -102,7 +104,7 @@ pub struct VmRow {
 }
 
 /// VM INFO: counts, and on compute/storage nodes the VMs of this node.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VmReport {
     pub total: u64,
     pub running: u64,
@@ -131,7 +133,7 @@ impl VmReport {
 }
 
 /// Which VMs `vms` should list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VmScope {
     /// Counts for the whole cloud (management node).
     Cloud,

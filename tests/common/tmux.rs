@@ -148,6 +148,38 @@ impl Tmux {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// The pid of the pane's shell (the program under test is its child).
+    pub fn pane_pid(&self) -> u32 {
+        let o = self
+            .cmd()
+            .args(["display", "-p", "-t", "t", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
+    }
+}
+
+/// The children of `pid` whose command name (`/proc/PID/comm`, at most 15
+/// characters) starts with `comm`.
+pub fn children_named(pid: u32, comm: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return found;
+    };
+    for task in tasks.flatten() {
+        let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in list
+            .split_whitespace()
+            .filter_map(|c| c.parse::<u32>().ok())
+        {
+            let name = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+            if name.trim_end().starts_with(comm) {
+                found.push(child);
+            }
+        }
+    }
+    found
 }
 
 impl Drop for Tmux {

@@ -1,34 +1,34 @@
-//! The libvirt engine: a standalone KVM node (or libvirt's in-process test
-//! driver for the demo and the tests).
+//! The libvirt engine: a standalone KVM node (or libvirt's test driver for
+//! the demo and the tests).
 //!
 //! The node's "cloud" is the node itself: one host, its domains are the
 //! VMs, its "service" is `libvirtd`, and its "database" is libvirt's set of
 //! persistent definitions (domains, networks, storage pools), which
 //! [`backup`] exports as a tarball.
 //!
-//! The connection is opened lazily, on the first call, and dropped on any
-//! error so the next call reconnects: the collector runner calls again with
-//! backoff, and a restarted libvirtd is picked up without restarting the
-//! console. Every call here is blocking; the caller (collector or job
-//! thread) bounds it with its own timeout, and remote connections get
-//! libvirt keepalives so a dead daemon turns into an error, not a hang.
+//! The libvirt calls sit behind [`NodeCalls`], made either in this process
+//! ([`LibvirtNode`], for tests, benchmarks and the helper itself) or, in the
+//! console, in the `nodeconsole-virt` helper process ([`helper`]). The
+//! helper keeps libvirt's C library chain (libvirt, gnutls, libxml2, glib,
+//! ICU, libcrypto, ...) out of the console process, where it was two
+//! thirds of the resident size, and turns a libvirt call that hangs for
+//! good into a helper that is stopped and started again instead of a
+//! thread stuck forever inside the console.
 
 mod backup;
 pub mod convert;
+pub mod helper;
+mod node;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once};
-
-use virt::connect::Connect;
-use virt::error::ErrorNumber;
 
 use crate::engine::{
     Availability, Capabilities, Capability, Engine, EngineError, HostSummary, NodeStatus, VmReport,
-    VmRow, VmScope,
+    VmScope,
 };
 use crate::job::Progress;
 
-use convert::{error_text, format_version, vm_state};
+pub use node::LibvirtNode;
 
 /// The URI a real compute node uses.
 pub const SYSTEM_URI: &str = "qemu:///system";
@@ -36,22 +36,35 @@ pub const SYSTEM_URI: &str = "qemu:///system";
 /// Name used in typed phrases and in errors.
 const NAME: &str = "libvirt";
 
-/// Keepalive for remote connections: a probe every 5 s, give up after 3
-/// unanswered ones, so a hung daemon fails a call in about 20 s.
-const KEEPALIVE_INTERVAL_S: i32 = 5;
-const KEEPALIVE_COUNT: u32 = 3;
+/// The libvirt calls the engine makes, wherever they run. All blocking;
+/// callers bound them with their own timeouts.
+pub trait NodeCalls: Send + Sync + 'static {
+    /// NODE INFO facts.
+    fn status(&self) -> Result<NodeStatus, EngineError>;
+    /// HOST INFO: this node, if it answers.
+    fn hosts(&self) -> Result<HostSummary, EngineError>;
+    /// VM INFO: the domains.
+    fn vms(&self, scope: VmScope) -> Result<VmReport, EngineError>;
+    /// Writes the definitions tarball into `dest_dir`.
+    fn backup_database(
+        &self,
+        dest_dir: &Path,
+        progress: &mut dyn Progress,
+    ) -> Result<PathBuf, EngineError>;
+    /// Drops the connection so the next call reconnects (the daemon is
+    /// about to be stopped or restarted).
+    fn forget_connection(&self);
+    /// Whether a connection (or, for the helper, a helper process) is
+    /// currently held; it may still be dead.
+    fn is_connected(&self) -> bool;
+}
 
 /// A libvirt node as the console's engine.
-///
-/// `Send + Sync`: libvirt connections are thread-safe (the `virt` crate
-/// marks `Connect` `Send + Sync`), and the slot holding it is a mutex
-/// that is held only to take or replace the handle, never during a call,
-/// so a slow call cannot stall other collectors behind the lock.
 pub struct LibvirtEngine {
     uri: String,
-    conn: Mutex<Option<Connect>>,
+    calls: Box<dyn NodeCalls>,
     /// The systemd unit that is "the service" and the bus of its manager;
-    /// `None` for the in-process test driver, which has no service.
+    /// `None` for the test driver, which has no service.
     service: Option<(String, crate::ops::BusTarget)>,
 }
 
@@ -59,17 +72,33 @@ impl std::fmt::Debug for LibvirtEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LibvirtEngine")
             .field("uri", &self.uri)
-            .field("connected", &self.slot().is_some())
+            .field("connected", &self.calls.is_connected())
             .finish()
     }
 }
 
 impl LibvirtEngine {
     /// An engine for `uri` (e.g. `qemu:///system`, `test:///default`,
-    /// `test:///abs/path/node.xml`). Never blocks and never fails: the
-    /// connection is made on the first call.
+    /// `test:///abs/path/node.xml`) that calls libvirt in this process.
+    /// Never blocks and never fails: the connection is made on the first
+    /// call.
     pub fn new(uri: &str) -> LibvirtEngine {
-        silence_libvirt_stderr();
+        LibvirtEngine::with_calls(uri, Box::new(LibvirtNode::new(uri)))
+    }
+
+    /// An engine for `uri` whose libvirt calls run in the helper program
+    /// `helper` (see [`helper::locate`]); what the console uses. Never
+    /// blocks: the helper starts on the first call.
+    pub fn via_helper(uri: &str, helper: PathBuf) -> LibvirtEngine {
+        let node = helper::HelperNode::new(helper::HelperCommand {
+            program: helper,
+            uri: uri.to_owned(),
+        });
+        LibvirtEngine::with_calls(uri, Box::new(node))
+    }
+
+    /// An engine for `uri` over any [`NodeCalls`].
+    pub fn with_calls(uri: &str, calls: Box<dyn NodeCalls>) -> LibvirtEngine {
         let service = (!uri.starts_with("test:")).then(|| {
             (
                 "libvirtd.service".to_string(),
@@ -78,7 +107,7 @@ impl LibvirtEngine {
         });
         LibvirtEngine {
             uri: uri.to_owned(),
-            conn: Mutex::new(None),
+            calls,
             service,
         }
     }
@@ -97,131 +126,8 @@ impl LibvirtEngine {
 
     /// Whether a connection is currently held (it may still be dead).
     pub fn is_connected(&self) -> bool {
-        self.slot().is_some()
+        self.calls.is_connected()
     }
-
-    fn slot(&self) -> MutexGuard<'_, Option<Connect>> {
-        // A panic while holding the slot cannot leave it half-written
-        // (it is a plain replace), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The held connection, or a new one. The open happens outside the
-    /// lock: two callers may race to open, and the loser's handle is
-    /// simply closed.
-    fn connection(&self) -> Result<Connect, EngineError> {
-        if let Some(c) = self.slot().as_ref() {
-            return Ok(c.clone());
-        }
-        if self.uri.contains('\0') {
-            return Err(EngineError::Unreachable(
-                NAME.into(),
-                format!("the configured URI {:?} contains a NUL byte; fix the engine URI in the configuration", self.uri),
-            ));
-        }
-        let conn = Connect::open(Some(&self.uri)).map_err(|e| self.unreachable(&e))?;
-        if is_remote(&self.uri) {
-            // Errors here only mean "no keepalive"; calls still work.
-            let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
-        }
-        tracing::info!(uri = %self.uri, "connected to libvirt");
-        let mut slot = self.slot();
-        match slot.as_ref() {
-            Some(existing) => Ok(existing.clone()),
-            None => {
-                *slot = Some(conn.clone());
-                Ok(conn)
-            }
-        }
-    }
-
-    /// Closes the held connection, so the next call reconnects.
-    fn forget_connection(&self) {
-        let old = self.slot().take();
-        if old.is_some() {
-            tracing::warn!(uri = %self.uri, "dropping the libvirt connection after an error");
-        }
-        drop(old);
-    }
-
-    fn unreachable(&self, err: &virt::error::Error) -> EngineError {
-        let mut reason = error_text(err);
-        if !self.uri.starts_with("test:") {
-            reason.push_str(&format!(
-                " (URI {}; check that libvirtd is running: systemctl status libvirtd)",
-                self.uri
-            ));
-        }
-        EngineError::Unreachable(NAME.into(), reason)
-    }
-
-    /// Runs `f` on the connection. On an error the connection is dropped;
-    /// the error is `Unreachable` when the connection itself is gone and
-    /// `Failed` (naming `what`) when libvirt refused the request.
-    fn with_conn<T>(
-        &self,
-        what: &str,
-        f: impl FnOnce(&Connect) -> Result<T, virt::error::Error>,
-    ) -> Result<T, EngineError> {
-        let conn = self.connection()?;
-        f(&conn).map_err(|e| self.call_failed(&conn, what, &e))
-    }
-
-    fn call_failed(&self, conn: &Connect, what: &str, err: &virt::error::Error) -> EngineError {
-        let alive = conn.is_alive().unwrap_or(false);
-        self.forget_connection();
-        if alive {
-            EngineError::Failed(format!("libvirt: {what} failed: {}", error_text(err)))
-        } else {
-            self.unreachable(err)
-        }
-    }
-}
-
-/// libvirt's default error handler prints every error to stderr, which
-/// would scribble over the console's screen on tty1; errors reach us as
-/// return values anyway.
-fn silence_libvirt_stderr() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(virt::error::clear_error_callback);
-}
-
-/// Whether `uri` goes through a daemon socket (where keepalive applies).
-fn is_remote(uri: &str) -> bool {
-    !uri.starts_with("test:")
-}
-
-/// Reads the rows of all domains, active and inactive. A domain that
-/// disappears between listing and reading (undefined meanwhile) is
-/// skipped, not an error.
-fn read_vm_rows(conn: &Connect) -> Result<Vec<VmRow>, virt::error::Error> {
-    let domains = conn.list_all_domains(0)?;
-    let mut rows = Vec::with_capacity(domains.len());
-    for dom in domains {
-        let info = match dom.info() {
-            Ok(info) => info,
-            Err(e) if e.code().is(ErrorNumber::NoDomain) => continue,
-            Err(e) => return Err(e),
-        };
-        rows.push(VmRow {
-            uuid: dom.uuid_string()?,
-            name: dom.name()?,
-            vcpus: info.nr_virt_cpu,
-            // The configured size (<memory>), as the cloud's VM tables
-            // show it; the balloon's current size varies with the guest.
-            memory_kib: info.max_mem,
-            state: vm_state(info.state),
-        });
-    }
-    Ok(rows)
-}
-
-fn hypervisor_label(conn: &Connect) -> Result<String, virt::error::Error> {
-    let driver = conn.driver_type()?;
-    Ok(match conn.hyp_version() {
-        Ok(v) if v > 0 => format!("{driver} {}", format_version(u64::from(v))),
-        _ => driver,
-    })
 }
 
 impl Engine for LibvirtEngine {
@@ -254,9 +160,7 @@ impl Engine for LibvirtEngine {
         progress.phase(&format!("Asking systemd to {verb} {unit}..."));
         // The daemon goes away under a stop/restart: drop our connection
         // so the collectors reconnect cleanly.
-        if let Ok(mut slot) = self.conn.lock() {
-            *slot = None;
-        }
+        self.calls.forget_connection();
         let result = unit_action(bus, unit, ua, std::time::Duration::from_secs(180))
             .map_err(|e| EngineError::Failed(e.to_string()))?;
         progress.line(&format!("systemd job result: {result}"));
@@ -279,7 +183,7 @@ impl Engine for LibvirtEngine {
                     Capability::ServiceControl,
                     match &self.service {
                         Some(_) => Available,
-                        None => no("the test driver runs inside nodeconsole; there is no service to start or stop"),
+                        None => no("the test driver lives inside the libvirt helper; there is no service to start or stop"),
                     },
                 ),
                 (
@@ -312,45 +216,15 @@ impl Engine for LibvirtEngine {
     }
 
     fn status(&self) -> Result<NodeStatus, EngineError> {
-        self.with_conn("reading the node status", |c| {
-            let version = format!("libvirt {}", format_version(u64::from(c.lib_version()?)));
-            let hypervisor = hypervisor_label(c)?;
-            let uri = c.uri()?;
-            let host = c.hostname()?;
-            let alive = c.is_alive()?;
-            Ok(NodeStatus {
-                service_name: "libvirtd".into(),
-                service_running: alive,
-                ui_running: None,
-                version,
-                ui_url: None,
-                license: None,
-                extra: vec![
-                    ("Hypervisor".into(), hypervisor),
-                    ("URI".into(), uri),
-                    ("Host".into(), host),
-                ],
-            })
-        })
+        self.calls.status()
     }
 
     fn hosts(&self) -> Result<HostSummary, EngineError> {
-        // A round trip proves the node answers, not just that a handle exists.
-        self.with_conn("asking the node for its host name", |c| c.hostname())?;
-        Ok(HostSummary {
-            total: 1,
-            enabled: 1,
-            connected: 1,
-        })
+        self.calls.hosts()
     }
 
     fn vms(&self, scope: VmScope) -> Result<VmReport, EngineError> {
-        let rows = self.with_conn("listing the domains", read_vm_rows)?;
-        let mut report = VmReport::from_rows(rows);
-        if scope == VmScope::Cloud {
-            report.list.clear();
-        }
-        Ok(report)
+        self.calls.vms(scope)
     }
 
     fn backup_database(
@@ -358,11 +232,6 @@ impl Engine for LibvirtEngine {
         dest_dir: &Path,
         progress: &mut dyn Progress,
     ) -> Result<PathBuf, EngineError> {
-        progress.phase(&format!("Connecting to libvirt at {}", self.uri));
-        let conn = self.connection()?;
-        backup::export_definitions(&conn, dest_dir, progress).map_err(|e| match e {
-            backup::BackupError::Libvirt { what, err } => self.call_failed(&conn, &what, &err),
-            other => EngineError::Failed(other.to_string()),
-        })
+        self.calls.backup_database(dest_dir, progress)
     }
 }
