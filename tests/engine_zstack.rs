@@ -501,6 +501,17 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     assert_eq!(s.version, "3.10.8", "version through 202 + job polling");
     assert_eq!(s.license.as_deref(), Some("Paid"));
     assert_eq!(s.ui_url.as_deref(), Some("http://127.0.0.1:5999"));
+    // The licence is asked once, not on every refresh (LICENSE_TTL).
+    assert_eq!(e.status().unwrap().license.as_deref(), Some("Paid"));
+    let licence_asks = |d: &RestDouble| {
+        d.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.contains("/licenses"))
+            .count()
+    };
+    assert_eq!(licence_asks(&d), 1);
     assert!(s
         .extra
         .iter()

@@ -86,7 +86,14 @@ pub struct ZstackEngine {
     vms_source: Mutex<Option<CountSource>>,
     /// When and why the REST counts last failed (see [`REST_BACKOFF`]).
     rest_down: Mutex<Option<(Instant, String)>>,
+    /// The licence type and when it was read (see [`LICENSE_TTL`]).
+    license: Mutex<Option<(Instant, String)>>,
 }
+
+/// How long a licence type read from the REST API is shown before it is
+/// asked again: licences change a few times a year, NODE INFO refreshes
+/// every second, and each ask is a round trip to the management server.
+pub const LICENSE_TTL: Duration = Duration::from_secs(300);
 
 /// After REST counts fail, the next counts within this period come from
 /// the database directly: a hung management server then costs one timeout
@@ -107,6 +114,27 @@ impl ZstackEngine {
             hosts_source: Mutex::new(None),
             vms_source: Mutex::new(None),
             rest_down: Mutex::new(None),
+            license: Mutex::new(None),
+        }
+    }
+
+    /// The licence type: the cached one while fresh, else asked of `rest`
+    /// (when the API is up); a failed ask keeps the last known type.
+    fn license(&self, rest: &RestClient, rest_up: bool) -> String {
+        let cached = lock(&self.license).clone();
+        if let Some((at, kind)) = &cached {
+            if at.elapsed() < LICENSE_TTL {
+                return kind.clone();
+            }
+        }
+        let fetched = if rest_up { rest.license().ok() } else { None };
+        match (fetched, cached) {
+            (Some(kind), _) => {
+                *lock(&self.license) = Some((Instant::now(), kind.clone()));
+                kind
+            }
+            (None, Some((_, kind))) => kind,
+            (None, None) => "unknown".into(),
         }
     }
 
@@ -581,11 +609,7 @@ impl Engine for ZstackEngine {
         let version = self
             .version_any(props.as_ref().ok(), rest_up)
             .unwrap_or_else(|| "unknown".into());
-        let license = if rest_up {
-            rest.license().unwrap_or_else(|_| "unknown".into())
-        } else {
-            "unknown".into()
-        };
+        let license = self.license(&rest, rest_up);
         let mut extra = vec![(
             "MN process".to_owned(),
             match pid {

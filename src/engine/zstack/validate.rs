@@ -54,6 +54,15 @@ pub fn validate_console_proxy(ip: &str, port: &str) -> Result<ConsoleProxy, Stri
         if a.is_unspecified() || a.is_broadcast() || a.is_multicast() {
             return Err(format!("{a} cannot be a console proxy address."));
         }
+        // The address goes into the VNC/SPICE links that operators'
+        // browsers open: a loopback address would point each browser at
+        // its own machine.
+        if a.is_loopback() {
+            return Err(format!(
+                "{a} is a loopback address, which other machines cannot reach; \
+                 enter an address browsers reach this node on."
+            ));
+        }
         Some(a)
     };
     let port = if port.is_empty() {
@@ -114,8 +123,14 @@ mod tests {
             ("10.0.0.1", "49a"),
             ("10.0.0.1", "-1"),
             ("0.0.0.0", "4900"),
+            ("127.0.0.1", "4900"),
+            ("127.10.0.1", ""),
+            ("224.0.0.1", "4900"),
+            ("255.255.255.255", "4900"),
         ] {
             assert!(validate_console_proxy(ip, port).is_err(), "{ip} {port}");
         }
+        let e = validate_console_proxy("127.0.0.1", "4900").unwrap_err();
+        assert!(e.contains("loopback"), "{e}");
     }
 }
