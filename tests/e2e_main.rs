@@ -25,10 +25,10 @@ fn now_line(screen: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn demo_main_screen_resize_and_job_control_keys() {
+/// The demo at 80x24 with a log file; `None` when tmux is missing (outside CI).
+fn start_demo() -> Option<(Tmux, tempfile::NamedTempFile)> {
     if !require("tmux") {
-        return;
+        return None;
     }
     let log = tempfile::NamedTempFile::new().unwrap();
     let t = Tmux::start(
@@ -36,6 +36,14 @@ fn demo_main_screen_resize_and_job_control_keys() {
         80,
         24,
     );
+    Some((t, log))
+}
+
+#[test]
+fn demo_main_screen_resize_and_job_control_keys() {
+    let Some((t, _log)) = start_demo() else {
+        return;
+    };
     let s = t.wait_for("all panels with data", |s| {
         PANELS.iter().all(|p| s.contains(p)) && s.contains("Running   7")
     });
@@ -87,15 +95,9 @@ fn demo_compute_role_lists_the_vms() {
 /// starts a new one and the VM panel carries on.
 #[test]
 fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
-    if !require("tmux") {
+    let Some((t, log)) = start_demo() else {
         return;
-    }
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let t = Tmux::start(
-        &format!("{} --demo --log-file {}", bin(), q(log.path())),
-        80,
-        24,
-    );
+    };
     t.wait_text("Running   7");
     let shell = t.pane_pid();
     let console = children_named(shell, "nodeconsole");
