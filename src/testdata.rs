@@ -112,6 +112,7 @@ fn nic(name: &str, kind: NicKind, up: bool, mac: &str, v4: Option<(&str, u8)>) -
         driver: Some("ixgbe".into()),
         is_mn: false,
         default_route: false,
+        gateway: None,
     }
 }
 
@@ -125,6 +126,7 @@ pub fn nics() -> NicInfo {
     );
     eth0.is_mn = true;
     eth0.default_route = true;
+    eth0.gateway = Some(Ipv4Addr::new(192, 168, 10, 1));
     let mut eth1 = nic("eth1", NicKind::Physical, true, "52:54:00:a1:00:02", None);
     eth1.master = Some("bond0".into());
     let mut eth2 = nic("eth2", NicKind::Physical, true, "52:54:00:a1:00:03", None);

@@ -507,7 +507,7 @@ fn configure_eth0_confirmed() -> (App, Instant) {
         lines[..3],
         [
             "eth0:",
-            "  before: 192.168.10.23/24",
+            "  before: 192.168.10.23/24 gateway 192.168.10.1",
             "  after:  192.168.10.30/25 (255.255.255.128) gateway 192.168.10.1",
         ]
     );

@@ -403,7 +403,8 @@ fn demo_unconfirmed_management_change_rolls_back() {
     t.key("Tab");
     t.type_text("192.168.100.1");
     t.key("Enter");
-    t.wait_text("before: 192.168.100.10/24");
+    // The demo's eth0 holds the default route via the demo gateway.
+    t.wait_text("before: 192.168.100.10/24 gateway 192.168.100.1");
     t.key("Y");
     t.wait_text("Keep this configuration?");
     // No answer: the watchdog restores the previous configuration.

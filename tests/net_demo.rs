@@ -105,5 +105,6 @@ fn probe_nic(name: &str) -> nodeconsole::probe::Nic {
         driver: None,
         is_mn: false,
         default_route: false,
+        gateway: None,
     }
 }

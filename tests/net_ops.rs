@@ -186,6 +186,7 @@ fn nic(name: &str, kind: NicKind, up: bool, master: Option<&str>, ipv4: &[(&str,
         driver: None,
         is_mn: false,
         default_route: false,
+        gateway: None,
     }
 }
 

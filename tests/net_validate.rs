@@ -286,6 +286,7 @@ fn nic(name: &str, kind: NicKind, master: Option<&str>) -> Nic {
         driver: None,
         is_mn: false,
         default_route: false,
+        gateway: None,
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nodeconsole::probe::nic::{
-    build_nics, classify, is_up, list_nics, NicCollector, RawAddr, RawLink, SysfsNet,
+    build_nics, classify, is_up, list_nics, DefaultRoute, NicCollector, RawAddr, RawLink, SysfsNet,
 };
 use nodeconsole::probe::{Collector, Nic, NicKind};
 
@@ -181,12 +181,13 @@ fn nics_in_a_test_namespace() {
         v0.default_route && v0.is_mn,
         "MN via the default route: {v0:?}"
     );
+    assert_eq!(v0.gateway, Some(Ipv4Addr::new(198, 51, 100, 254)));
     assert_eq!(v0.master, None);
 
     let br = find(&plain, "ncbr0");
     assert_eq!(br.kind, NicKind::Bridge);
     assert!(br.up, "{br:?}");
-    assert!(!br.is_mn && !br.default_route);
+    assert!(!br.is_mn && !br.default_route && br.gateway.is_none());
     assert_eq!(find(&plain, "ncv1").master.as_deref(), Some("ncbr0"));
 
     let d0 = find(&plain, "ncd0");
@@ -292,7 +293,16 @@ fn model_classifies_sorts_and_reads_sysfs() {
         },
     ];
     // Two default routes: the lower metric (bond0) is the MN fallback.
-    let routes = vec![(8, 200), (4, 100)];
+    let route = |oif, metric, gateway| DefaultRoute {
+        oif,
+        metric,
+        gateway,
+    };
+    let routes = vec![
+        route(8, 200, Some(Ipv4Addr::new(192, 168, 9, 1))),
+        route(4, 100, Some(Ipv4Addr::new(10, 0, 0, 1))),
+        route(4, 300, Some(Ipv4Addr::new(10, 0, 0, 254))),
+    ];
     let nics = build_nics(&links, &addrs, &routes, None, &SysfsNet::new(&root));
     let order: Vec<(&str, &str)> = nics
         .iter()
@@ -330,6 +340,16 @@ fn model_classifies_sorts_and_reads_sysfs() {
         .collect();
     assert_eq!(mn, ["bond0"]);
     assert!(find(&nics, "br0").default_route && find(&nics, "bond0").default_route);
+    // The gateway shown for a NIC is its lowest-metric default route's.
+    assert_eq!(
+        find(&nics, "bond0").gateway,
+        Some(Ipv4Addr::new(10, 0, 0, 1))
+    );
+    assert_eq!(
+        find(&nics, "br0").gateway,
+        Some(Ipv4Addr::new(192, 168, 9, 1))
+    );
+    assert_eq!(find(&nics, "eth0").gateway, None);
 
     // With the management IP configured, its holder is MN.
     let nics = build_nics(

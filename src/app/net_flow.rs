@@ -300,7 +300,7 @@ impl App {
                         return;
                     }
                 };
-                let before = if n.ipv4.is_empty() {
+                let addrs = if n.ipv4.is_empty() {
                     "no IPv4 address".to_string()
                 } else {
                     n.ipv4
@@ -308,6 +308,10 @@ impl App {
                         .map(|(a, p)| format!("{a}/{p}"))
                         .collect::<Vec<_>>()
                         .join(", ")
+                };
+                let before = match n.gateway {
+                    Some(g) => format!("{addrs} gateway {g}"),
+                    None => format!("{addrs}, no default gateway"),
                 };
                 let guard = rollback::needs_guard(&n);
                 let mut lines = vec![

@@ -120,6 +120,9 @@ pub struct Nic {
     pub is_mn: bool,
     /// Holds the default route.
     pub default_route: bool,
+    /// Next hop of the IPv4 default route through this NIC (lowest
+    /// metric), shown as the "before" of a change to it.
+    pub gateway: Option<Ipv4Addr>,
 }
 
 /// NIC INFO: every link, loopback excluded, physical NICs first.

@@ -207,9 +207,20 @@ impl RawAddr {
     }
 }
 
-/// Output interfaces of an IPv4 default route in the main table, with its
-/// metric (lower wins).
-fn default_route_oifs(r: &RouteMessage) -> Vec<(u32, u32)> {
+/// One IPv4 default route of the main table, per output interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultRoute {
+    /// Output interface index.
+    pub oif: u32,
+    /// Route metric (lower wins).
+    pub metric: u32,
+    /// Next hop; `None` for a device route or a multipath hop.
+    pub gateway: Option<Ipv4Addr>,
+}
+
+/// The IPv4 default routes in the main table `r` describes, one per output
+/// interface.
+fn default_route_oifs(r: &RouteMessage) -> Vec<DefaultRoute> {
     let h = &r.header;
     if h.address_family != AddressFamily::Inet
         || h.destination_prefix_length != 0
@@ -220,10 +231,12 @@ fn default_route_oifs(r: &RouteMessage) -> Vec<(u32, u32)> {
     let mut table = u32::from(h.table);
     let mut metric = 0;
     let mut oifs = Vec::new();
+    let mut gateway = None;
     for attr in &r.attributes {
         match attr {
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::Priority(p) => metric = *p,
+            RouteAttribute::Gateway(RouteAddress::Inet(g)) => gateway = Some(*g),
             RouteAttribute::Oif(i) => oifs.push(*i),
             RouteAttribute::MultiPath(hops) => oifs.extend(hops.iter().map(|h| h.interface_index)),
             RouteAttribute::Destination(RouteAddress::Inet(d)) if !d.is_unspecified() => {
@@ -235,7 +248,14 @@ fn default_route_oifs(r: &RouteMessage) -> Vec<(u32, u32)> {
     if table != u32::from(netlink_packet_route::route::RouteHeader::RT_TABLE_MAIN) {
         return Vec::new();
     }
-    oifs.into_iter().map(|i| (i, metric)).collect()
+    let single = oifs.len() == 1;
+    oifs.into_iter()
+        .map(|oif| DefaultRoute {
+            oif,
+            metric,
+            gateway: if single { gateway } else { None },
+        })
+        .collect()
 }
 
 /// The sysfs facts about a NIC that netlink does not carry.
@@ -312,15 +332,15 @@ fn sort_rank(kind: &NicKind) -> u8 {
 pub fn build_nics(
     links: &[RawLink],
     addrs: &[RawAddr],
-    default_routes: &[(u32, u32)],
+    default_routes: &[DefaultRoute],
     management_ip: Option<Ipv4Addr>,
     sysfs: &SysfsNet,
 ) -> Vec<Nic> {
     let names: HashMap<u32, &str> = links.iter().map(|l| (l.index, l.name.as_str())).collect();
     let best_default = default_routes
         .iter()
-        .min_by_key(|(_, metric)| *metric)
-        .map(|(i, _)| *i);
+        .min_by_key(|r| r.metric)
+        .map(|r| r.oif);
     let mn_by_ip = management_ip.and_then(|ip| {
         addrs
             .iter()
@@ -358,7 +378,12 @@ pub fn build_nics(
                 speed_mbps: sysfs.speed(&l.name),
                 driver: sysfs.driver(&l.name),
                 is_mn: mn_index == Some(l.index),
-                default_route: default_routes.iter().any(|(i, _)| *i == l.index),
+                default_route: default_routes.iter().any(|r| r.oif == l.index),
+                gateway: default_routes
+                    .iter()
+                    .filter(|r| r.oif == l.index)
+                    .min_by_key(|r| r.metric)
+                    .and_then(|r| r.gateway),
                 kind,
             }
         })
