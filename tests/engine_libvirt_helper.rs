@@ -259,6 +259,20 @@ fn a_hung_libvirt_call_ends_at_the_deadline_and_the_helper_is_killed() {
     assert!(again.join().unwrap().is_err());
 }
 
+/// Before libvirtd is stopped or restarted the engine lets go of its
+/// connection: the helper is retired and the next call starts a new one.
+#[test]
+fn forgetting_the_connection_retires_the_helper() {
+    let n = node(&fixture_uri());
+    n.hosts().unwrap();
+    let first = n.pid().unwrap();
+    n.forget_connection();
+    assert!(!n.is_connected());
+    eventually("the retired helper to exit and be reaped", || !alive(first));
+    assert_eq!(n.vms(VmScope::Cloud).unwrap().total, 14);
+    assert_ne!(n.pid().unwrap(), first);
+}
+
 #[test]
 fn dropping_the_engine_ends_its_helper() {
     let n = node(&fixture_uri());

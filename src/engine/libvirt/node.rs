@@ -61,11 +61,6 @@ impl LibvirtNode {
         }
     }
 
-    /// The URI this engine connects to.
-    pub fn uri(&self) -> &str {
-        &self.uri
-    }
-
     /// Whether a connection is currently held (it may still be dead).
     pub fn is_connected(&self) -> bool {
         self.slot().is_some()
@@ -108,11 +103,9 @@ impl LibvirtNode {
 
     /// Closes the held connection, so the next call reconnects.
     pub fn forget_connection(&self) {
-        let old = self.slot().take();
-        if old.is_some() {
-            tracing::warn!(uri = %self.uri, "dropping the libvirt connection after an error");
+        if self.slot().take().is_some() {
+            tracing::info!(uri = %self.uri, "dropped the libvirt connection");
         }
-        drop(old);
     }
 
     fn unreachable(&self, err: &virt::error::Error) -> EngineError {
@@ -140,6 +133,7 @@ impl LibvirtNode {
 
     fn call_failed(&self, conn: &Connect, what: &str, err: &virt::error::Error) -> EngineError {
         let alive = conn.is_alive().unwrap_or(false);
+        tracing::warn!(uri = %self.uri, "libvirt: {what} failed: {}", error_text(err));
         self.forget_connection();
         if alive {
             EngineError::Failed(format!("libvirt: {what} failed: {}", error_text(err)))

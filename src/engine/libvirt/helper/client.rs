@@ -112,6 +112,15 @@ impl HelperNode {
             .map(|r| r.pid)
     }
 
+    /// Lets go of the running helper, if any: closing its stdin ends it
+    /// (calls still running in it end with it), and its reader thread
+    /// reaps it.
+    fn retire(&self) {
+        if let Some(run) = lock(&self.slot).take() {
+            lock(&run.stdin).take();
+        }
+    }
+
     /// The running helper, started if there is none or the last one ended.
     fn running(&self) -> Result<Arc<Running>, EngineError> {
         let mut slot = lock(&self.slot);
@@ -266,11 +275,8 @@ impl HelperNode {
 }
 
 impl Drop for HelperNode {
-    /// Closing its stdin ends the helper; its reader thread reaps it.
     fn drop(&mut self) {
-        if let Some(run) = lock(&self.slot).take() {
-            lock(&run.stdin).take();
-        }
+        self.retire();
     }
 }
 
@@ -310,13 +316,10 @@ impl NodeCalls for HelperNode {
         }
     }
 
+    /// Retires the helper, and its connection with it: no round trip
+    /// that a hung helper could hold up, and the next call starts afresh.
     fn forget_connection(&self) {
-        // Only a helper that is already running holds a connection.
-        if self.pid().is_some() {
-            if let Err(e) = self.call(Call::Forget, self.query_deadline, None) {
-                tracing::warn!("libvirt helper: dropping the connection: {e}");
-            }
-        }
+        self.retire();
     }
 
     fn is_connected(&self) -> bool {
@@ -448,7 +451,7 @@ fn unexpected(answer: &Answer) -> EngineError {
 /// The environment changes for the helper: the demo runs the console under
 /// pam_wrapper (LD_PRELOAD plus PAM_WRAPPER* variables), which the helper
 /// must not load. Anything else is inherited as it is.
-pub fn helper_env_changes(
+fn helper_env_changes(
     vars: impl Iterator<Item = (OsString, OsString)>,
 ) -> Vec<(OsString, Option<OsString>)> {
     let mut changes = Vec::new();

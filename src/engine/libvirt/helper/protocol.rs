@@ -30,8 +30,6 @@ pub enum Call {
     Backup {
         dest_dir: PathBuf,
     },
-    /// Drop the libvirt connection (libvirtd is about to stop/restart).
-    Forget,
     /// The operator cancelled the call `target`; it stops where safe.
     Cancel {
         target: u64,
@@ -70,7 +68,6 @@ pub enum Answer {
     Hosts(HostSummary),
     Vms(VmReport),
     Backup(PathBuf),
-    Forgotten,
 }
 
 /// [`EngineError`] as it crosses the pipe (`Unsupported` holds a
@@ -140,7 +137,6 @@ mod tests {
             Call::Backup {
                 dest_dir: "/tmp/x y".into(),
             },
-            Call::Forget,
             Call::Cancel { target: 7 },
         ] {
             let req = Request { id: 42, call };
@@ -165,7 +161,7 @@ mod tests {
             Msg::Progress(ProgressEvent::Fraction(Some(0.5))),
             Msg::Progress(ProgressEvent::Fraction(None)),
             Msg::Done(Ok(Answer::Vms(report.clone()))),
-            Msg::Done(Ok(Answer::Forgotten)),
+            Msg::Done(Ok(Answer::Backup("/tmp/b.tar.gz".into()))),
             Msg::Done(Err(WireError::Unreachable("libvirt".into(), "down".into()))),
         ] {
             let reply = Reply { id: 1, msg };

@@ -123,10 +123,6 @@ fn answer(
             };
             Answer::Backup(node.backup_database(&dest_dir, &mut progress)?)
         }
-        Call::Forget => {
-            node.forget_connection();
-            Answer::Forgotten
-        }
         Call::Cancel { .. } => unreachable!("handled by the reader"),
     })
 }
