@@ -39,6 +39,10 @@ pub const JOB_DEADLINE: Duration = Duration::from_secs(600);
 /// How often a waiting job checks whether the operator cancelled it.
 const CANCEL_POLL: Duration = Duration::from_millis(200);
 
+/// How long a helper whose output ended may take to exit before it is
+/// killed.
+const EXIT_GRACE: Duration = Duration::from_secs(1);
+
 /// Longest helper stderr line copied into the log.
 const MAX_LOG_LINE: usize = 2048;
 
@@ -391,15 +395,33 @@ impl Running {
     /// After the helper's output ended: make sure it is gone, collect its
     /// exit status, and fail every call still waiting.
     fn reap(&self) {
-        let how = {
+        let status = {
             let mut child = lock(&self.child);
-            let _ = child.kill();
-            match child.wait() {
-                Ok(status) => status.to_string(),
-                Err(e) => format!("unknown exit status ({e})"),
+            // Its output ends as it exits: give it a moment to finish
+            // exiting on its own, so its real exit status is reported.
+            let grace = Instant::now() + EXIT_GRACE;
+            loop {
+                match child.try_wait() {
+                    Ok(None) if Instant::now() < grace => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
+                    Ok(None) => {
+                        let _ = child.kill();
+                        break child.wait();
+                    }
+                    other => break other.map(|s| s.unwrap_or_default()),
+                }
             }
         };
-        tracing::warn!(pid = self.pid, "the libvirt helper ended: {how}");
+        let how = match &status {
+            Ok(s) => s.to_string(),
+            Err(e) => format!("unknown exit status ({e})"),
+        };
+        if status.is_ok_and(|s| s.success()) {
+            tracing::info!(pid = self.pid, "the libvirt helper ended: {how}");
+        } else {
+            tracing::warn!(pid = self.pid, "the libvirt helper ended: {how}");
+        }
         let mut calls = lock(&self.calls);
         calls.ended = Some(how);
         // Dropping the senders wakes every waiting call.
