@@ -63,7 +63,7 @@ Makes nodeconsole's libvirt calls: JSON requests on stdin, replies on stdout.\n\
 Started by nodeconsole; not meant to be run by hand.";
 
 /// Answers the requests read from `input` until it ends. Calls still
-/// running then finish on their threads (the helper process exits anyway).
+/// running then are abandoned: the helper process exits when this returns.
 pub fn serve(node: Arc<dyn NodeCalls>, input: impl BufRead, output: Output) {
     let cancels: CancelFlags = Arc::default();
     for line in input.lines() {
@@ -91,10 +91,9 @@ pub fn serve(node: Arc<dyn NodeCalls>, input: impl BufRead, output: Output) {
         let spawned = std::thread::Builder::new()
             .name(format!("call-{id}"))
             .spawn(move || {
-                let output = out;
-                let result = answer(&*node, req, &output, flag);
+                let result = answer(&*node, req, &out, flag);
                 lock(&flags).remove(&id);
-                send(&output, id, Msg::Done(result));
+                send(&out, id, Msg::Done(result));
             });
         if let Err(e) = spawned {
             // Out of threads: say so instead of leaving the caller waiting.
