@@ -648,38 +648,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_file_that_shrank_is_zero_filled_and_reported() {
+    /// Appends a file holding `content`, planned at 10 bytes (its size when
+    /// it was stat'ed), to a fresh tarball; returns the outcome, the bytes
+    /// counted as done, and the entry's data as archived.
+    fn append_planned_10(content: &[u8]) -> (AppendOutcome, u64, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("log");
-        std::fs::write(&src, b"abc").unwrap();
-        let it = Item {
-            tar_path: "files/log".into(),
-            source: src,
-            size: 10, // as stat'ed before the file was truncated
-            take: 10,
-            mtime: 0,
-            note: String::new(),
-        };
-        let mut tar = tar::Builder::new(Vec::new());
-        let mut done = 0;
-        let mut rec = crate::job::Recorder::default();
-        let out = append_item(&mut tar, "top", &it, &mut done, 10, &mut rec).unwrap();
-        assert!(matches!(out, AppendOutcome::Shrank(3)));
-        assert_eq!(done, 10);
-        let bytes = tar.into_inner().unwrap();
-        let mut ar = tar::Archive::new(&bytes[..]);
-        let mut e = ar.entries().unwrap().next().unwrap().unwrap();
-        let mut v = Vec::new();
-        e.read_to_end(&mut v).unwrap();
-        assert_eq!(v, b"abc\0\0\0\0\0\0\0");
-    }
-
-    #[test]
-    fn a_growing_file_is_copied_up_to_its_planned_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("log");
-        std::fs::write(&src, b"0123456789-grown-later").unwrap();
+        std::fs::write(&src, content).unwrap();
         let it = Item {
             tar_path: "files/log".into(),
             source: src,
@@ -692,12 +667,26 @@ mod tests {
         let mut done = 0;
         let mut rec = crate::job::Recorder::default();
         let out = append_item(&mut tar, "top", &it, &mut done, 10, &mut rec).unwrap();
-        assert!(matches!(out, AppendOutcome::Complete));
         let bytes = tar.into_inner().unwrap();
         let mut ar = tar::Archive::new(&bytes[..]);
         let mut e = ar.entries().unwrap().next().unwrap().unwrap();
         let mut v = Vec::new();
         e.read_to_end(&mut v).unwrap();
+        (out, done, v)
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_zero_filled_and_reported() {
+        let (out, done, v) = append_planned_10(b"abc");
+        assert!(matches!(out, AppendOutcome::Shrank(3)));
+        assert_eq!(done, 10);
+        assert_eq!(v, b"abc\0\0\0\0\0\0\0");
+    }
+
+    #[test]
+    fn a_growing_file_is_copied_up_to_its_planned_size() {
+        let (out, _, v) = append_planned_10(b"0123456789-grown-later");
+        assert!(matches!(out, AppendOutcome::Complete));
         assert_eq!(v, b"0123456789");
     }
 
