@@ -200,36 +200,46 @@ fn job_collects_publishes_and_persists() {
     assert_eq!(again.registry().list(), vec![export]);
 }
 
-#[test]
-fn job_reports_engine_failure() {
-    use nodeconsole::engine::{
-        Capabilities, Engine, EngineError, HostSummary, NodeStatus, VmReport, VmScope,
-    };
-    /// An engine without backup support: the default trait methods answer
-    /// Unsupported, which the job must pass on as a failure.
-    struct NoBackup;
-    impl Engine for NoBackup {
+/// The required `Engine` methods of an engine that reports nothing
+/// (default status, no hosts, no VMs), for the engines below that only
+/// differ in the operation they provide.
+macro_rules! engine_without_data {
+    ($name:literal, $display:literal) => {
         fn name(&self) -> &'static str {
-            "nobackup"
+            $name
         }
         fn display_name(&self) -> &'static str {
-            "NoBackup"
+            $display
         }
         fn install_dir(&self) -> Option<std::path::PathBuf> {
             None
         }
-        fn capabilities(&self) -> Capabilities {
-            Capabilities::default()
+        fn capabilities(&self) -> nodeconsole::engine::Capabilities {
+            nodeconsole::engine::Capabilities::default()
         }
-        fn status(&self) -> Result<NodeStatus, EngineError> {
-            Ok(NodeStatus::default())
+        fn status(&self) -> Result<nodeconsole::engine::NodeStatus, EngineError> {
+            Ok(nodeconsole::engine::NodeStatus::default())
         }
-        fn hosts(&self) -> Result<HostSummary, EngineError> {
-            Ok(HostSummary::default())
+        fn hosts(&self) -> Result<nodeconsole::engine::HostSummary, EngineError> {
+            Ok(nodeconsole::engine::HostSummary::default())
         }
-        fn vms(&self, _: VmScope) -> Result<VmReport, EngineError> {
-            Ok(VmReport::default())
+        fn vms(
+            &self,
+            _: nodeconsole::engine::VmScope,
+        ) -> Result<nodeconsole::engine::VmReport, EngineError> {
+            Ok(nodeconsole::engine::VmReport::default())
         }
+    };
+}
+
+#[test]
+fn job_reports_engine_failure() {
+    use nodeconsole::engine::{Engine, EngineError};
+    /// An engine without backup support: the default trait methods answer
+    /// Unsupported, which the job must pass on as a failure.
+    struct NoBackup;
+    impl Engine for NoBackup {
+        engine_without_data!("nobackup", "NoBackup");
     }
     let work = tempfile::tempdir().unwrap();
     let svc = ExportService::new(ExportConfig {
@@ -327,36 +337,14 @@ fn job_cancel_stops_a_running_command_and_keeps_nothing() {
 
 #[test]
 fn cluster_logs_from_the_engine_are_published() {
-    use nodeconsole::engine::{
-        Capabilities, Engine, EngineError, HostSummary, NodeStatus, VmReport, VmScope,
-    };
+    use nodeconsole::engine::{Engine, EngineError};
     use nodeconsole::job::Progress;
     /// Contract double of `zstack-ctl configured_collect_log` (cannot run
     /// here): per its documented contract it leaves
     /// `collect-log-<version>-<date>.tar.gz` in the destination directory.
     struct ContractDoubleZstackCtl;
     impl Engine for ContractDoubleZstackCtl {
-        fn name(&self) -> &'static str {
-            "zstack"
-        }
-        fn display_name(&self) -> &'static str {
-            "ZStack"
-        }
-        fn install_dir(&self) -> Option<std::path::PathBuf> {
-            None
-        }
-        fn capabilities(&self) -> Capabilities {
-            Capabilities::default()
-        }
-        fn status(&self) -> Result<NodeStatus, EngineError> {
-            Ok(NodeStatus::default())
-        }
-        fn hosts(&self) -> Result<HostSummary, EngineError> {
-            Ok(HostSummary::default())
-        }
-        fn vms(&self, _: VmScope) -> Result<VmReport, EngineError> {
-            Ok(VmReport::default())
-        }
+        engine_without_data!("zstack", "ZStack");
         fn collect_cluster_logs(
             &self,
             dest_dir: &Path,
