@@ -14,6 +14,7 @@ pub mod net;
 pub mod ops;
 pub mod probe;
 pub mod secret;
+pub mod sync;
 pub mod terminal;
 #[doc(hidden)]
 pub mod testdata;

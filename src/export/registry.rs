@@ -303,13 +303,13 @@ impl ExportRegistry {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.inner)
     }
 
     /// Writes the state atomically: temp file, fsync, rename, keeping the
     /// previous state as `<file>.bak`.
     fn save(&self) -> Result<(), ExportError> {
-        let _one_writer = self.save_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_writer = crate::sync::lock(&self.save_lock);
         let mut exports: Vec<Export> = self.lock().exports.values().cloned().collect();
         exports.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.token.cmp(&b.token)));
         let state = StateFile {

@@ -67,9 +67,7 @@ impl LibvirtNode {
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Connect>> {
-        // A panic while holding the slot cannot leave it half-written
-        // (it is a plain replace), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.conn)
     }
 
     /// The held connection, or a new one. The open happens outside the

@@ -34,6 +34,7 @@ use crate::engine::{
 };
 use crate::job::Progress;
 use crate::secret::Secret;
+use crate::sync::lock;
 
 use command::{run_ok, Run};
 use properties::Properties;
@@ -99,10 +100,6 @@ pub const LICENSE_TTL: Duration = Duration::from_secs(300);
 /// the database directly: a hung management server then costs one timeout
 /// per period, not one per panel per refresh.
 pub const REST_BACKOFF: Duration = Duration::from_secs(15);
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 impl ZstackEngine {
     /// Never blocks and never fails: files and servers are read lazily.

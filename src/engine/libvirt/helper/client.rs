@@ -18,13 +18,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::protocol::{self, Answer, Call, Msg, ProgressEvent, Reply, Request};
 use crate::engine::libvirt::{NodeCalls, NAME};
 use crate::engine::{EngineError, HostSummary, NodeStatus, VmReport, VmScope};
 use crate::job::Progress;
+use crate::sync::lock;
 
 /// How long a query (status, hosts, VMs) may go unanswered before the
 /// helper is declared hung. Longer than libvirt's own keepalive verdict on
@@ -494,10 +495,6 @@ fn helper_env_changes(
         }
     }
     changes
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use super::protocol::{self, Answer, Call, Msg, ProgressEvent, Reply, Request, WireError};
 use crate::engine::libvirt::{LibvirtNode, NodeCalls};
 use crate::job::Progress;
+use crate::sync::lock;
 
 /// Cancel flags of the calls in flight, by request id.
 type CancelFlags = Arc<Mutex<HashMap<u64, Arc<AtomicBool>>>>;
@@ -166,8 +167,4 @@ impl Progress for Forward {
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
-}
-
-fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
