@@ -99,7 +99,7 @@ pub fn dump(
         let errors = errors.clone();
         std::thread::spawn(move || {
             for l in BufReader::new(e).lines().map_while(Result::ok) {
-                errors.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+                crate::sync::lock(&errors).push(l);
             }
         })
     });
@@ -144,7 +144,7 @@ pub fn dump(
     if let Some(t) = err_thread {
         let _ = t.join();
     }
-    let errors = errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let errors = crate::sync::lock(&errors).clone();
     for e in &errors {
         progress.line(e);
     }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
 use crate::secret::Secret;
+use crate::sync::lock;
 
 /// Why a REST call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,18 +120,14 @@ impl RestClient {
             .and_then(Value::as_str)
             .ok_or_else(|| RestError::Decode("login answer has no inventory.uuid".into()))?
             .to_owned();
-        *self.session.lock().unwrap_or_else(|e| e.into_inner()) = Some(uuid.clone());
+        *lock(&self.session) = Some(uuid.clone());
         Ok(uuid)
     }
 
     /// An authenticated call; logs in when there is no session and once
     /// more when the server rejects the session.
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, RestError> {
-        let cached = self
-            .session
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let cached = lock(&self.session).clone();
         let (session, fresh) = match cached {
             Some(s) => (s, false),
             None => (self.login()?, true),
