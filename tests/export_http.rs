@@ -133,6 +133,20 @@ fn raw(addr: SocketAddr, method: &str, path: &str) -> (u16, String) {
     (code, text)
 }
 
+/// Reads one response head (status line and headers, up to the blank
+/// line) byte by byte, leaving the connection open for what follows.
+fn read_head(s: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut b) {
+            Ok(1) => head.push(b[0]),
+            other => panic!("response head cut short ({other:?}): {head:?}"),
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 #[test]
 fn unknown_or_missing_token_is_404() {
     let f = Fixture::new();
@@ -331,8 +345,47 @@ fn restart_restores_exports_from_the_state_file() {
     assert_eq!(get(&f.url(&page)).status, 200);
     let state = f.reg.state_file().to_owned();
     let old_addr = f.addr();
+    // A keep-alive connection the old server has answered on: when that
+    // server stops, it (and only it) closes this connection. A new connect
+    // to `old_addr` proves nothing, since the freed port may already belong
+    // to another test's server.
+    let mut idle = TcpStream::connect(old_addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        idle,
+        "HEAD {page} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
+    )
+    .unwrap();
+    let head = read_head(&mut idle);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head:?}");
     f.rt.block_on(f.server.take().unwrap().stop());
-    assert!(TcpStream::connect(old_addr).is_err(), "old server is gone");
+    let mut rest = Vec::new();
+    match idle.read_to_end(&mut rest) {
+        // EOF, or a reset: the server closed its side.
+        Ok(_) => assert!(rest.is_empty(), "old server sent more: {rest:?}"),
+        Err(e) => assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset,
+            "old server still holds its connection open after stop: {e}"
+        ),
+    }
+    // Whatever answers on the old address now (nothing, or another test's
+    // server that took the freed port) does not serve our export.
+    if let Ok(mut s) = TcpStream::connect(old_addr) {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = write!(
+            s,
+            "HEAD {page} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        );
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        assert!(
+            !text.starts_with("HTTP/1.1 200"),
+            "old export still served: {text:?}"
+        );
+    }
 
     // A new console process: a registry loaded from the same state file.
     let reg = ExportRegistry::load(&state).unwrap();
