@@ -140,9 +140,13 @@ fn hosts_rest(rest: &RestClient) -> Result<HostSummary, String> {
     })
 }
 
+/// VM INFO over REST: user VMs that are not `Destroyed`. Under ZStack's
+/// default deletion policy `Delay` a deleted VM stays in VmInstanceVO as
+/// `Destroyed` until expunged (zstack conf/globalConfig/vm.xml:20-23,
+/// header/.../vm/VmInstanceState.java:20), and the web UI does not show it.
 fn vms_rest(rest: &RestClient) -> Result<VmReport, String> {
     let q = |extra: Option<&str>| {
-        let mut c = vec!["type=UserVm"];
+        let mut c = vec!["type=UserVm", "state!=Destroyed"];
         c.extend(extra);
         rest.count("/vm-instances", &c).map_err(|e| e.to_string())
     };

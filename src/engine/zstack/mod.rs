@@ -36,6 +36,7 @@ pub mod properties;
 pub mod reset;
 pub mod rest;
 pub mod service;
+pub mod sim;
 pub mod status;
 pub mod validate;
 pub mod version;
@@ -239,6 +240,17 @@ impl ZstackEngine {
     fn ctl(&self, args: &[&str], progress: &mut dyn Progress) -> Result<(), EngineError> {
         self.need_ctl()?;
         run_ok(Run::new(&self.cfg.ctl, args, self.job_timeout()), progress).map(|_| ())
+    }
+
+    /// Runs zstack-ctl and returns how it ended, whatever the exit status
+    /// (for commands whose exit status does not tell, like `change_ip`).
+    fn ctl_run(
+        &self,
+        args: &[&str],
+        progress: &mut dyn Progress,
+    ) -> Result<command::Outcome, EngineError> {
+        self.need_ctl()?;
+        command::run(Run::new(&self.cfg.ctl, args, self.job_timeout()), progress)
     }
 
     fn restart_node(&self, progress: &mut dyn Progress) -> Result<(), EngineError> {
