@@ -92,9 +92,11 @@ impl ZstackEngine {
                     shown.join(", ")
                 ))
             }
-            Err(ViaRest::Failed(e)) => return Err(EngineError::Failed(format!(
+            Err(ViaRest::Failed(e)) => {
+                return Err(EngineError::Failed(format!(
                 "the management server refused the console proxy change: {e}; nothing was changed"
-            ))),
+            )))
+            }
             Err(ViaRest::Absent(why)) => {
                 progress.line(&format!(
                     "updateConsoleProxyAgent not available ({why}); using zstack-ctl configure and a restart"
