@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod export;
 pub mod job;
+pub mod kit;
 pub mod logging;
 pub mod net;
 pub mod ops;
