@@ -4,6 +4,7 @@
 //! library so that integration tests and benchmarks reach the same code.
 pub mod app;
 pub mod assets;
+pub mod child;
 pub mod cli;
 pub mod config;
 pub mod engine;
