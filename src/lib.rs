@@ -4,11 +4,13 @@
 //! library so that integration tests and benchmarks reach the same code.
 pub mod app;
 pub mod assets;
+pub mod child;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod export;
 pub mod job;
+pub mod kit;
 pub mod logging;
 pub mod net;
 pub mod ops;

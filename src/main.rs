@@ -28,6 +28,9 @@ use nodeconsole::{assets, logging, terminal};
 const DEMO_FIXTURE: &str = "demo-node.xml";
 
 fn main() -> ExitCode {
+    // First: no core dumps of a process that holds passwords, and enough
+    // descriptors (see ops::process).
+    let hardened = ops::process::harden();
     let cli = Cli::parse();
     // Demo PAM first: it may re-execute this binary with pam_wrapper
     // preloaded, which must happen before any thread exists.
@@ -97,8 +100,13 @@ fn main() -> ExitCode {
         engine = ?cfg.engine,
         demo = cli.demo,
         logs = sink,
+        non_dumpable = hardened.non_dumpable,
+        nofile = hardened.nofile,
         "nodeconsole starting"
     );
+    for p in &hardened.problems {
+        tracing::warn!("hardening: {p}");
+    }
     terminal::install_panic_hook();
     terminal::ignore_job_control_signals();
     let rt = match tokio::runtime::Builder::new_multi_thread()

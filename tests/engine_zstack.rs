@@ -5,17 +5,18 @@
 //! databases and users — `root` itself is never changed), mysqldump, and
 //! RabbitMQ (rabbitmqctl and AMQP on 127.0.0.1:5672, scratch users only).
 //!
-//! Contract doubles (boundaries that cannot run here): the ZStack
-//! management server's REST API, built from the documented shapes (login,
-//! count queries, 503 errors, 202 + job polling), and stand-in `zstack-ctl`
-//! / installer / `rabbitmqctl stop_app|start_app` scripts that record their
-//! arguments and stdin.
+//! Contract doubles (boundaries that cannot run here): the crate's
+//! simulated management node (`nodeconsole::engine::zstack::sim`, the same
+//! one `--demo --engine zstack` runs) — its REST API answers as ZStack's
+//! `RestServer` does, and its `zstack-ctl` / installer stand-ins behave as
+//! zstack-utility's `ctl.py` / `install.sh` do; each answer cites the
+//! ZStack source line it follows (zstackio/zstack 5a29293,
+//! zstackio/zstack-utility f7b496e).
 //!
 //! A missing prerequisite fails the test when `CI=true`, otherwise it
 //! prints `SKIPPED: <why>` and returns.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,6 +26,10 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use nodeconsole::config::ZstackConfig;
+use nodeconsole::engine::zstack::rest::{RestClient, RestError};
+use nodeconsole::engine::zstack::sim::ctl::StandIn;
+use nodeconsole::engine::zstack::sim::rest::{RestConfig, RestSim};
+use nodeconsole::engine::zstack::sim::SimCloud;
 use nodeconsole::engine::zstack::{crypto, CountVia, ZstackEngine};
 use nodeconsole::engine::{
     Availability, Capability, ConsoleProxy, DbAccount, Engine, ServiceAction, VmScope,
@@ -185,31 +190,16 @@ impl Fixture {
         std::fs::read_to_string(self.props_path()).unwrap()
     }
 
-    /// Contract double of a vendor tool: appends `ARGS <argv>` and
-    /// `STDIN <stdin>` to `<name>.log`; exits 1 when `<name>.fail` exists;
-    /// `configured_collect_log` writes a tarball into the current directory.
+    /// A stand-in for a vendor tool (the simulation's), editing this
+    /// fixture's zstack.properties; see `sim::ctl` for what it does.
     fn stand_in(&self, name: &str) -> PathBuf {
-        let p = self.path(name);
-        let log = self.path(&format!("{name}.log"));
-        let fail = self.path(&format!("{name}.fail"));
-        let script = format!(
-            r#"#!/bin/sh
-# contract double of {name}
-echo "ARGS $*" >> '{log}'
-input=$(cat)
-echo "STDIN $input" >> '{log}'
-echo "{name}: working on $1"
-if [ -e '{fail}' ]; then echo "{name}: simulated failure" >&2; exit 4; fi
-if [ "$1" = configured_collect_log ]; then echo logs > collect-log-2.2.0-20260101.tar.gz; fi
-exit 0
-"#,
-            log = log.display(),
-            fail = fail.display()
-        );
-        std::fs::write(&p, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        p
+        StandIn {
+            properties: Some(self.props_path()),
+            stop_flag: Some(self.path("mn.stopped")),
+            installer_conf: Some(self.path("zstack-install.conf")),
+        }
+        .write(self.dir.path(), name)
+        .unwrap()
     }
 
     fn log(&self, name: &str) -> String {
@@ -248,195 +238,21 @@ fn props_for_db(db_user: &str, db_password: &str) -> String {
     )
 }
 
-// --------------------------------------------- contract double: REST API
+// ------------------------------------------ the simulated REST API
 
-/// Contract double of the ZStack REST API, from the shapes documented in
-/// spec/console.md: `PUT /accounts/login`, `GET /hosts?count=true&q=...`,
-/// `GET /vm-instances?count=true&q=...`, 503 `{"error":{...}}`, 202
-/// `{"location":...}` with job polling, `GET /licenses`,
-/// `GET /management-nodes/ready`.
-struct RestDouble {
-    port: u16,
-    logins: Arc<AtomicUsize>,
-    /// When set, every existing session is rejected (as on expiry).
-    expire: Arc<AtomicBool>,
-    /// When set, every call answers 503 (internal error).
-    broken: Arc<AtomicBool>,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl RestDouble {
-    fn start() -> RestDouble {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        let d = RestDouble {
-            port,
-            logins: Arc::default(),
-            expire: Arc::default(),
-            broken: Arc::default(),
-            requests: Arc::default(),
-        };
-        let (logins, expire, broken, requests) = (
-            d.logins.clone(),
-            d.expire.clone(),
-            d.broken.clone(),
-            d.requests.clone(),
-        );
-        std::thread::spawn(move || {
-            let session = Mutex::new(String::new());
-            let polls = AtomicUsize::new(0);
-            for s in l.incoming().flatten() {
-                let _ = serve(
-                    s, port, &logins, &expire, &broken, &requests, &session, &polls,
-                );
-            }
-        });
-        d
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/zstack/v1", self.port)
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    s: TcpStream,
-    port: u16,
-    logins: &AtomicUsize,
-    expire: &AtomicBool,
-    broken: &AtomicBool,
-    requests: &Mutex<Vec<String>>,
-    session: &Mutex<String>,
-    polls: &AtomicUsize,
-) -> std::io::Result<()> {
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut r = BufReader::new(s.try_clone()?);
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    r.read_exact(&mut body)?;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    requests.lock().unwrap().push(format!("{method} {target}"));
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let path = path.strip_prefix("/zstack/v1").unwrap_or(path);
-    let err = |code: &str, details: &str| {
-        (
-            503,
-            serde_json::json!({"error": {"code": code, "description": "error", "details": details}}),
-        )
-    };
-    let authed = || {
-        let want = format!("OAuth {}", session.lock().unwrap());
-        !expire.load(Ordering::SeqCst)
-            && headers.get("authorization").map(String::as_str) == Some(want.as_str())
-    };
-    let conds: Vec<String> = query
-        .split('&')
-        .filter_map(|kv| kv.strip_prefix("q="))
-        .map(|v| v.replace("%3D", "="))
-        .collect();
-    let has = |c: &str| conds.iter().any(|x| x == c);
-    let (status, answer) = if broken.load(Ordering::SeqCst) {
-        err("SYS.1000", "internal error")
-    } else {
-        match (method.as_str(), path) {
-            ("GET", "/management-nodes/ready") => (200, serde_json::json!({})),
-            ("PUT", "/accounts/login") => {
-                let want = "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86";
-                if body
-                    .pointer("/logInByAccount/accountName")
-                    .and_then(|v| v.as_str())
-                    == Some("admin")
-                    && body
-                        .pointer("/logInByAccount/password")
-                        .and_then(|v| v.as_str())
-                        == Some(want)
-                {
-                    let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
-                    let id = format!("session{n}");
-                    *session.lock().unwrap() = id.clone();
-                    expire.store(false, Ordering::SeqCst);
-                    (
-                        200,
-                        serde_json::json!({"inventory": {"uuid": id, "accountUuid": "a"}}),
-                    )
-                } else {
-                    err("ID.1000", "wrong account name or password")
-                }
-            }
-            _ if !authed() => err("ID.1001", "Session expired"),
-            ("GET", "/hosts") if query.contains("count=true") => {
-                let n = if has("state=Enabled") {
-                    20
-                } else if has("status=Connected") {
-                    18
-                } else {
-                    21
-                };
-                (200, serde_json::json!({"total": n}))
-            }
-            ("GET", "/vm-instances") if query.contains("count=true") && has("type=UserVm") => {
-                let n = if has("state=Running") {
-                    300
-                } else if has("state=Stopped") {
-                    40
-                } else {
-                    350
-                };
-                (200, serde_json::json!({"total": n}))
-            }
-            ("PUT", "/management-nodes/actions") if body.get("getVersion").is_some() => (
-                202,
-                serde_json::json!({"location": format!("http://127.0.0.1:{port}/zstack/v1/api-jobs/job1")}),
-            ),
-            ("GET", "/api-jobs/job1") => {
-                if polls.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
-                    (
-                        202,
-                        serde_json::json!({"location": format!("http://127.0.0.1:{port}/zstack/v1/api-jobs/job1")}),
-                    )
-                } else {
-                    (200, serde_json::json!({"version": "3.10.8"}))
-                }
-            }
-            ("GET", "/licenses") => (
-                200,
-                serde_json::json!({"inventory": {"licenseType": "Paid"}}),
-            ),
-            _ => (
-                404,
-                serde_json::json!({"error": {"code": "SYS.1001", "details": "no such API"}}),
-            ),
-        }
-    };
-    let text = answer.to_string();
-    let mut s = s;
-    write!(
-        s,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    )?;
-    s.flush()
+/// The simulated REST API with the sample cloud; async job locations name
+/// 192.0.2.10 (TEST-NET-1, unreachable), as a server whose
+/// `management.server.ip` is not the address the console calls would.
+fn rest_sim(props: Option<PathBuf>) -> RestSim {
+    RestSim::start(
+        Arc::new(Mutex::new(SimCloud::sample())),
+        RestConfig {
+            advertised_ip: "192.0.2.10".into(),
+            properties: props,
+            stop_flag: None,
+        },
+    )
+    .unwrap()
 }
 
 /// A server that accepts connections and never answers.
@@ -473,7 +289,7 @@ fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'st
 
 #[test]
 fn rest_counts_version_and_licence_through_the_contract_double() {
-    let d = RestDouble::start();
+    let d = rest_sim(None);
     let f = Fixture::new(&props_for_db("zstack", "x"));
     std::fs::write(f.path("zstack-ui.port"), "5999\n").unwrap();
     let mut cfg = f.config();
@@ -484,6 +300,8 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
 
     let h = e.hosts().unwrap();
     assert_eq!((h.total, h.enabled, h.connected), (21, 20, 18));
+    // 5 Destroyed user VMs are in the sample (kept by the default Delay
+    // deletion policy, zstack conf/globalConfig/vm.xml:20-23): not counted.
     let v = e.vms(VmScope::Cloud).unwrap();
     assert_eq!((v.total, v.running, v.stopped, v.other), (350, 300, 40, 10));
     assert_eq!(e.count_source().unwrap().via, CountVia::Rest);
@@ -494,43 +312,50 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
         .unwrap()
         .starts_with("REST API, "));
     // One login for all six count queries: the session is reused.
-    assert_eq!(d.logins.load(Ordering::SeqCst), 1);
+    assert_eq!(d.state.logins.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        d.count_requests("q=state%21%3DDestroyed"),
+        3,
+        "every VM count excludes Destroyed"
+    );
 
     let s = e.status().unwrap();
     assert!(s.service_running);
-    assert_eq!(s.version, "3.10.8", "version through 202 + job polling");
+    // getVersion is a sync call answered 200 directly (zstack
+    // RestServer.java:1235-1246).
+    assert_eq!(s.version, "4.8.0");
     assert_eq!(s.license.as_deref(), Some("Paid"));
     assert_eq!(s.ui_url.as_deref(), Some("http://127.0.0.1:5999"));
     // The licence is asked once, not on every refresh (LICENSE_TTL).
     assert_eq!(e.status().unwrap().license.as_deref(), Some("Paid"));
-    let licence_asks = |d: &RestDouble| {
-        d.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.contains("/licenses"))
-            .count()
-    };
-    assert_eq!(licence_asks(&d), 1);
+    assert_eq!(d.count_requests("/licenses"), 1);
     assert!(s
         .extra
         .iter()
         .any(|(k, v)| k == "Counts" && v.starts_with("REST API")));
-    let reqs = d.requests.lock().unwrap().clone();
     assert!(
-        reqs.iter()
-            .any(|r| r.starts_with("GET /zstack/v1/api-jobs/job1")),
-        "{reqs:?}"
+        d.count_requests(
+            "/vm-instances?count=true&q=type%3DUserVm&q=state%21%3DDestroyed&q=state%3DRunning"
+        ) == 1
     );
-    assert!(reqs
-        .iter()
-        .any(|r| r.contains("/vm-instances?count=true&q=type%3DUserVm&q=state%3DRunning")));
+    // No session for getVersion and GET /licenses (@SuppressCredentialCheck,
+    // APIGetVersionMsg.java:11; GetLicenseInfoAction.java:83): the first
+    // status on a fresh engine logs in not at all.
+    let d2 = rest_sim(None);
+    let mut cfg2 = cfg.clone();
+    cfg2.rest_url = Some(d2.url());
+    let s2 = ZstackEngine::new(&cfg2).status().unwrap();
+    assert_eq!(
+        (s2.version.as_str(), s2.license.as_deref()),
+        ("4.8.0", Some("Paid"))
+    );
+    assert_eq!(d2.state.logins.load(Ordering::SeqCst), 0);
 
-    // Session expiry: the server rejects the session, the engine logs in again.
-    d.expire.store(true, Ordering::SeqCst);
+    // Session expiry (ID.1001): the engine logs in again.
+    d.state.expire.store(true, Ordering::SeqCst);
     let h = e.hosts().unwrap();
     assert_eq!(h.total, 21);
-    assert_eq!(d.logins.load(Ordering::SeqCst), 2);
+    assert_eq!(d.state.logins.load(Ordering::SeqCst), 2);
 
     // An unreadable password file is named in the error.
     let mut bad = cfg.clone();
@@ -538,11 +363,44 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     let err = ZstackEngine::new(&bad).hosts().unwrap_err().to_string();
     assert!(err.contains("missing.password"), "{err}");
 
-    // Version 3.10.8 (from REST): no RabbitMQ, so no bus password item.
+    // Version 4.8.0 (from REST): no RabbitMQ, so no bus password item.
     match e.capabilities().get(Capability::MessageBusPassword) {
         Availability::Unavailable(why) => assert!(why.contains("3.0.1"), "{why}"),
         a => panic!("{a:?}"),
     }
+}
+
+#[test]
+fn rest_errors_are_shown_as_the_server_words_them() {
+    let d = rest_sim(None);
+    let t = Duration::from_secs(5);
+    let c = RestClient::new(&d.url(), "admin", Ok(&Secret::from("password")), t);
+    // Errors before an API is reached are plain text (zstack
+    // RestServer.java:673-676): the text is the message.
+    match c.count("/no-such-resources", &[]).unwrap_err() {
+        RestError::Api {
+            status, message, ..
+        } => {
+            assert_eq!(status, 404);
+            assert_eq!(message, "no api mapping to /v1/no-such-resources");
+        }
+        e => panic!("{e:?}"),
+    }
+    // An unknown query operator: plain-text 400 (RestServer.java:1150-1154).
+    let e = c.count("/hosts", &["state"]).unwrap_err().to_string();
+    assert!(e.contains("400") && e.contains("query operator"), "{e}");
+    // A wrong password is ID.1000: one login attempt, no retry loop, and
+    // the server's words reach the operator.
+    let bad = RestClient::new(&d.url(), "admin", Ok(&Secret::from("wrong")), t);
+    let e = bad.count("/hosts", &[]).unwrap_err().to_string();
+    assert!(e.contains("wrong account name or password"), "{e}");
+    assert_eq!(d.count_requests("/accounts/login"), 2);
+    // A job location naming the server's own management.server.ip is
+    // polled on our base URL (RESTFacadeImpl.java:130-148).
+    assert_eq!(
+        c.job_url("http://192.0.2.10:8080/zstack/v1/api-jobs/abc"),
+        format!("{}/api-jobs/abc", d.url())
+    );
 }
 
 #[test]
@@ -587,8 +445,8 @@ fn counts_fall_back_to_the_database_when_rest_is_down_or_failing() {
     }
 
     // 2. REST answers 503 errors.
-    let d = RestDouble::start();
-    d.broken.store(true, Ordering::SeqCst);
+    let d = rest_sim(None);
+    d.state.broken.store(true, Ordering::SeqCst);
     cfg.rest_url = Some(d.url());
     let e = ZstackEngine::new(&cfg);
     assert_eq!(e.hosts().unwrap().total, 3);
@@ -1038,7 +896,7 @@ fn service_control_through_zstack_ctl() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("exit 4") && err.contains("simulated failure"),
+        err.contains("exit 1") && err.contains("simulated failure"),
         "{err}"
     );
 }
@@ -1089,8 +947,8 @@ fn console_proxy_read_validated_and_set() {
     );
     let p = nodeconsole::engine::zstack::validate_console_proxy("10.1.1.9", "4902").unwrap();
     let mut rec = Recorder::default();
-    // Without zstack-ctl: the file is edited atomically, and the result
-    // says the restart is the operator's.
+    // REST down and no zstack-ctl: the file is edited atomically, and the
+    // result says the restart is the operator's.
     let err = e.set_console_proxy(&p, &mut rec).unwrap_err().to_string();
     assert!(err.contains("restart the management node by hand"), "{err}");
     assert_eq!(
@@ -1101,55 +959,86 @@ fn console_proxy_read_validated_and_set() {
         e.console_proxy().unwrap().ip,
         Some("10.1.1.9".parse().unwrap())
     );
-    // With zstack-ctl (3.x): configure each key, then restart the node.
-    cfg.ctl = f.stand_in("zstack-ctl");
-    let e = ZstackEngine::new(&cfg);
-    e.set_console_proxy(&p, &mut rec).unwrap();
-    let log = f.log("zstack-ctl");
-    let args: Vec<&str> = log.lines().filter(|l| l.starts_with("ARGS")).collect();
+    // 0.0.0.0 (the default, CoreGlobalProperty.java:31) means "use the
+    // management IP" (ConsoleManagerImpl.java:128-130): shown as such.
+    std::fs::write(
+        f.props_path(),
+        "management.server.ip = 10.1.1.5\nconsoleProxyOverriddenIp = 0.0.0.0\n",
+    )
+    .unwrap();
     assert_eq!(
-        args,
+        e.console_proxy().unwrap().ip,
+        Some("10.1.1.5".parse().unwrap())
+    );
+
+    // The API is absent (an older ZStack: 404 "no api mapping", plain
+    // text): zstack-ctl configure each key, then restart the node — and no
+    // RabbitMQ restart, even before 3.0.1.
+    let d = rest_sim(Some(f.props_path()));
+    d.state.no_console_api.store(true, Ordering::SeqCst);
+    std::fs::write(f.path("home/VERSION"), "2.3.0\n").unwrap();
+    cfg.rest_url = Some(d.url());
+    cfg.ctl = f.stand_in("zstack-ctl");
+    cfg.rabbitmqctl = f.stand_in("rabbitmqctl");
+    let e = ZstackEngine::new(&cfg);
+    let msg = e.set_console_proxy(&p, &mut rec).unwrap();
+    assert!(msg.contains("restarted"), "{msg}");
+    let args = |name: &str| -> Vec<String> {
+        f.log(name)
+            .lines()
+            .filter(|l| l.starts_with("ARGS"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        args("zstack-ctl"),
         [
             "ARGS configure consoleProxyOverriddenIp=10.1.1.9",
             "ARGS configure consoleProxyPort=4902",
             "ARGS restart_node"
         ]
     );
-    // Before 3.0.1 the RabbitMQ side is restarted around the node (a
-    // stand-in rabbitmqctl: the machine's broker is not ours to stop).
-    std::fs::write(f.path("home/VERSION"), "2.3.0\n").unwrap();
-    std::fs::remove_file(f.path("zstack-ctl.log")).unwrap();
-    cfg.rabbitmqctl = f.stand_in("rabbitmqctl");
-    let e = ZstackEngine::new(&cfg);
-    e.set_console_proxy(
-        &ConsoleProxy {
-            ip: None,
-            port: Some(4903),
-        },
-        &mut rec,
-    )
-    .unwrap();
-    let ctl: Vec<String> = f
-        .log("zstack-ctl")
-        .lines()
-        .filter(|l| l.starts_with("ARGS"))
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(
-        ctl,
-        [
-            "ARGS configure consoleProxyPort=4903",
-            "ARGS stop_node",
-            "ARGS start_node"
-        ]
+    assert!(args("rabbitmqctl").is_empty(), "RabbitMQ is not restarted");
+    assert!(
+        rec.lines.iter().any(|l| l.contains("no api mapping")),
+        "{:?}",
+        rec.lines
     );
-    let mq: Vec<String> = f
-        .log("rabbitmqctl")
-        .lines()
-        .filter(|l| l.starts_with("ARGS"))
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(mq, ["ARGS stop_app", "ARGS start_app"]);
+
+    // The API is there: updateConsoleProxyAgent (202, then the job polled
+    // on our own base URL — its location names 192.0.2.10) changes the
+    // server's values and the file; nothing is run, nothing restarted.
+    std::fs::remove_file(f.path("zstack-ctl.log")).unwrap();
+    d.state.no_console_api.store(false, Ordering::SeqCst);
+    let e = ZstackEngine::new(&cfg);
+    let only_port = ConsoleProxy {
+        ip: None,
+        port: Some(4903),
+    };
+    let msg = e.set_console_proxy(&only_port, &mut rec).unwrap();
+    assert!(msg.contains("no restart"), "{msg}");
+    assert_eq!(f.log("zstack-ctl"), "", "zstack-ctl not run");
+    {
+        let c = d.cloud.lock().unwrap();
+        // Only the port changed; the IP kept its current value.
+        assert_eq!(
+            (c.console_proxy_ip.as_str(), c.console_proxy_port),
+            ("0.0.0.0", 4903)
+        );
+    }
+    let text = f.props_text();
+    assert!(text.contains("consoleProxyPort = 4903"), "{text}");
+    assert_eq!(
+        d.count_requests("GET /zstack/v1/api-jobs/"),
+        2,
+        "202 then 200"
+    );
+    e.set_console_proxy(&p, &mut rec).unwrap();
+    assert_eq!(
+        d.cloud.lock().unwrap().console_proxy_ip,
+        "10.1.1.9",
+        "the IP is sent when given"
+    );
 }
 
 #[test]
@@ -1164,18 +1053,46 @@ fn management_ip_change_and_log_collection() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot be a management IP"), "{err}");
+    // change_ip refuses with exit 0 (its `return 1` is discarded by
+    // `cmd(args)`, zstack-utility ctl.py:1116, 7189-7193): no restart, and
+    // the refusal is shown.
+    std::fs::write(
+        f.path("zstack-ctl.refuse"),
+        "The ip address you input: 10.2.0.7 is a virtual ip\n",
+    )
+    .unwrap();
+    let err = e
+        .change_management_ip("10.2.0.7".parse().unwrap(), &mut rec)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refused") && err.contains("is a virtual ip"),
+        "{err}"
+    );
+    std::fs::remove_file(f.path("zstack-ctl.refuse")).unwrap();
+    // The real thing prints "Change ip successfully" (ctl.py:7309).
     e.change_management_ip("10.2.0.7".parse().unwrap(), &mut rec)
         .unwrap();
+    assert!(f.props_text().contains("management.server.ip = 10.2.0.7"));
     let out = e.collect_cluster_logs(&f.path("logs"), &mut rec).unwrap();
-    assert_eq!(out, f.path("logs/collect-log-2.2.0-20260101.tar.gz"));
+    assert_eq!(out, f.path("logs/collect-log-4.8.0-20260101.tar.gz"));
     let log = f.log("zstack-ctl");
     let args: Vec<&str> = log.lines().filter(|l| l.starts_with("ARGS")).collect();
     assert_eq!(
         args,
         [
             "ARGS change_ip --ip 10.2.0.7",
+            "ARGS change_ip --ip 10.2.0.7",
             "ARGS restart_node",
             "ARGS configured_collect_log"
         ]
+    );
+    // zstack-ctl colours with termcolor unless ANSI_COLORS_DISABLED is set
+    // (ctl.py:15): the engine sets it, and no escape reaches the window.
+    assert!(log.contains("ENV ANSI_COLORS_DISABLED=1"), "{log}");
+    assert!(
+        rec.lines.iter().all(|l| !l.contains('\u{1b}')),
+        "{:?}",
+        rec.lines
     );
 }

@@ -3,10 +3,10 @@
 
 use super::effect::JobRequest;
 use super::state::App;
-use super::widgets::{Confirm, Field, FieldKind, Form, Message, Tone};
 use super::window::{After, ConfirmFor, FormFor, Window};
 use crate::engine::zstack::{check_password_rule, validate_console_proxy};
 use crate::engine::{ConsoleProxy, DbAccount};
+use crate::kit::{Confirm, Field, FieldKind, Form, Message, Tone};
 
 impl App {
     pub(crate) fn open_password_form(&mut self, account: DbAccount) {

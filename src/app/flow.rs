@@ -9,11 +9,11 @@ use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
 use super::keys::Key;
 use super::menu::MenuItem;
 use super::state::{App, Screen};
-use super::widgets::{
-    Choice, Confirm, Field, FieldKind, Form, Message, Outcome, Phrase, Progress, Tone,
-};
 use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
 use crate::engine::{Availability, ServiceAction};
+use crate::kit::{
+    Choice, Confirm, Field, FieldKind, Form, Handled, Message, Password, Phrase, Progress, Tone,
+};
 
 /// Labels of the Change Passwords sub-menu.
 pub const PASSWORD_ACTIONS: [&str; 4] = [
@@ -48,11 +48,12 @@ impl App {
 
     /// Opens the root password window for `purpose`.
     pub fn open_gate(&mut self, purpose: GatePurpose) {
-        self.window = Some(Window::Password {
-            purpose,
-            field: Field::new("root password", FieldKind::Password),
-            checking: false,
-        });
+        let what = match purpose {
+            GatePurpose::SystemConfiguration => "System Configuration",
+            GatePurpose::Power => "Reboot/Poweroff",
+        };
+        let retry_at = self.gate_wait().map(|w| self.mono_now + w);
+        self.window = Some(Window::Password(Password::new(what, retry_at), purpose));
         self.dirty = true;
     }
 
@@ -112,10 +113,7 @@ impl App {
     /// Idle timeout: called on every tick.
     pub fn check_idle(&mut self) {
         let Some(_) = self.session else { return };
-        if matches!(
-            self.window,
-            Some(Window::Progress(..) | Window::Keep { .. })
-        ) {
+        if matches!(self.window, Some(Window::Progress(..) | Window::Keep(..))) {
             return; // never lock under a running job; the result comes first
         }
         let idle = self.mono_now.saturating_duration_since(self.last_input);
@@ -131,52 +129,34 @@ impl App {
         };
         self.dirty = true;
         match &mut w {
-            Window::Password {
-                purpose,
-                field,
-                checking,
-            } => {
-                if *checking {
+            Window::Password(pw, purpose) => match pw.on_key(key, self.mono_now) {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => {
+                    let p = *purpose;
+                    if p == GatePurpose::Power || !self.authenticated() {
+                        self.screen = Screen::Main;
+                    }
+                }
+                Handled::Accept => {
+                    let password = std::mem::take(&mut pw.field.secret);
+                    pw.checking = true;
+                    self.effects.push(Effect::Authenticate {
+                        password,
+                        purpose: *purpose,
+                    });
                     self.window = Some(w);
-                    return;
                 }
-                match key {
-                    Key::Esc => {
-                        let p = *purpose;
-                        self.window = None;
-                        if p == GatePurpose::Power || !self.authenticated() {
-                            self.screen = Screen::Main;
-                        }
-                        return;
-                    }
-                    Key::Enter => {
-                        if self.gate_wait().is_some() || field.is_empty() {
-                            self.window = Some(w);
-                            return;
-                        }
-                        let password = std::mem::take(&mut field.secret);
-                        *checking = true;
-                        self.effects.push(Effect::Authenticate {
-                            password,
-                            purpose: *purpose,
-                        });
-                    }
-                    Key::Backspace => field.backspace(),
-                    Key::Char(c) => field.input(c),
-                    _ => {}
-                }
-                self.window = Some(w);
-            }
-            Window::Message(_, after) => match key {
-                Key::Enter | Key::Esc | Key::Char(' ') => {
+            },
+            Window::Message(m, after) => match m.on_key(key) {
+                Handled::Accept | Handled::Cancel => {
                     let a = *after;
                     self.close_to(a);
                 }
-                _ => self.window = Some(w),
+                Handled::Stay => self.window = Some(w),
             },
             Window::Choice(choice, purpose) => match choice.on_key(key) {
-                Outcome::Stay => self.window = Some(w),
-                Outcome::Cancel => {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => {
                     let p = *purpose;
                     self.close_to(if p == ChoiceFor::Power {
                         After::Main
@@ -184,14 +164,14 @@ impl App {
                         After::Menu
                     });
                 }
-                Outcome::Accept => {
+                Handled::Accept => {
                     let (cursor, p) = (choice.cursor, *purpose);
                     self.on_choice(p, cursor);
                 }
             },
             Window::Phrase(phrase, purpose) => match phrase.on_key(key) {
-                Outcome::Stay => self.window = Some(w),
-                Outcome::Cancel => {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => {
                     let p = *purpose;
                     self.close_to(if matches!(p, PhraseFor::Power(_)) {
                         After::Main
@@ -199,58 +179,48 @@ impl App {
                         After::Menu
                     });
                 }
-                Outcome::Accept => {
+                Handled::Accept => {
                     let p = *purpose;
                     self.on_phrase(p);
                 }
             },
             Window::Confirm(confirm, purpose) => match confirm.on_key(key) {
-                Outcome::Stay => self.window = Some(w),
-                Outcome::Cancel => self.close_to(After::Menu),
-                Outcome::Accept => {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => self.close_to(After::Menu),
+                Handled::Accept => {
                     let p = purpose.clone();
                     self.on_confirm(p);
                 }
             },
             Window::Form(form, purpose) => match form.on_key(key) {
-                Outcome::Stay => self.window = Some(w),
-                Outcome::Cancel => self.close_to(After::Menu),
-                Outcome::Accept => {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => self.close_to(After::Menu),
+                Handled::Accept => {
                     let p = *purpose;
                     if let Window::Form(form, _) = w {
                         self.on_form(form, p);
                     }
                 }
             },
-            Window::Keep { .. } => match key {
-                Key::Char('y') | Key::Char('Y') => {
+            Window::Keep(k) => match k.on_key(key) {
+                Handled::Accept => {
                     self.effects.push(Effect::KeepChange(true));
                     self.window = Some(Window::Progress(
-                        Progress {
-                            title: "Network change".into(),
-                            phase: "Keeping the new configuration...".into(),
-                            ..Default::default()
-                        },
+                        Progress::new("Network change", "Keeping the new configuration..."),
                         None,
                     ));
                 }
-                Key::Char('n') | Key::Char('N') | Key::Esc => {
+                Handled::Cancel => {
                     self.effects.push(Effect::KeepChange(false));
                     self.window = Some(Window::Progress(
-                        Progress {
-                            title: "Network change".into(),
-                            phase: "Restoring the previous configuration...".into(),
-                            ..Default::default()
-                        },
+                        Progress::new("Network change", "Restoring the previous configuration..."),
                         None,
                     ));
                 }
-                _ => self.window = Some(w),
+                Handled::Stay => self.window = Some(w),
             },
             Window::Progress(p, _) => {
-                if key == Key::Esc && p.cancellable && !p.cancel_requested {
-                    p.cancel_requested = true;
-                    p.phase = format!("{} (cancelling...)", p.phase);
+                if p.on_key(key) == Handled::Cancel {
                     self.effects.push(Effect::CancelJob);
                 }
                 self.window = Some(w);

@@ -98,15 +98,6 @@ impl Binding {
             action,
         }
     }
-
-    /// `F2/c` style label of the keys.
-    pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(|k| k.label())
-            .collect::<Vec<_>>()
-            .join("/")
-    }
 }
 
 /// Finds the action bound to `key`.
@@ -117,11 +108,16 @@ pub fn lookup(bindings: &[Binding], key: Key) -> Option<Action> {
         .map(|b| b.action.clone())
 }
 
-/// Footer hints, in binding order: (`F2/c`, `System Configuration`).
-pub fn hints(bindings: &[Binding]) -> Vec<(String, &'static str)> {
+/// Footer hints, in binding order (`F2/c  System Configuration`).
+pub fn hints(bindings: &[Binding]) -> Vec<crate::kit::Hint> {
     bindings
         .iter()
-        .filter_map(|b| b.hint.map(|h| (b.keys_label(), h)))
+        .filter_map(|b| {
+            b.hint.map(|label| crate::kit::Hint {
+                keys: b.keys.clone(),
+                label,
+            })
+        })
         .collect()
 }
 
@@ -145,7 +141,9 @@ mod tests {
             Binding::new(&[Key::F(2), Key::Char('c')], Some("Config"), Action::Quit),
             Binding::new(&[Key::Up], None, Action::ScrollUp),
         ];
-        assert_eq!(hints(&b), vec![("F2/c".to_string(), "Config")]);
+        let h = hints(&b);
+        assert_eq!(h.len(), 1);
+        assert_eq!((h[0].keys_label().as_str(), h[0].label), ("F2/c", "Config"));
         assert_eq!(lookup(&b, Key::Char('c')), Some(Action::Quit));
         assert_eq!(lookup(&b, Key::Up), Some(Action::ScrollUp));
         assert_eq!(lookup(&b, Key::Down), None);

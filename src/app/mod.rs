@@ -14,7 +14,6 @@ pub mod net_flow;
 pub mod run;
 pub mod state;
 pub mod update;
-pub mod widgets;
 pub mod window;
 
 pub use action::Action;

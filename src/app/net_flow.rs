@@ -6,8 +6,8 @@
 use super::effect::JobRequest;
 use super::menu::MenuItem;
 use super::state::App;
-use super::widgets::{Choice, Confirm, Field, FieldKind, Form, Message, Tone};
 use super::window::{After, ChoiceFor, ConfirmFor, FormFor, Window};
+use crate::kit::{Choice, Confirm, Field, FieldKind, Form, Keep, Message, Tone};
 use crate::net::{ops, rollback, validate};
 use crate::probe::Nic;
 
@@ -415,10 +415,10 @@ impl App {
 
     /// A guarded change is applied: ask to keep it.
     pub fn on_confirm_keep(&mut self, seconds: u64, lines: Vec<String>) {
-        self.window = Some(Window::Keep {
+        self.window = Some(Window::Keep(Keep {
             lines,
             deadline: self.mono_now + std::time::Duration::from_secs(seconds),
-        });
+        }));
         self.dirty = true;
     }
 

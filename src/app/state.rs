@@ -336,6 +336,14 @@ impl App {
         b
     }
 
+    /// The footer hints: the open window's, else the screen's bindings.
+    pub fn hints(&self) -> Vec<crate::kit::Hint> {
+        match &self.window {
+            Some(w) => w.hints(self.mono_now),
+            None => keys::hints(&self.bindings()),
+        }
+    }
+
     /// Handles a key press: the window first, then the screen's bindings.
     pub fn on_key(&mut self, key: Key) {
         self.last_input = self.mono_now;

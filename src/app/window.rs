@@ -2,9 +2,15 @@
 //! for (its "purpose" decides what accepting it does).
 
 use super::effect::{GatePurpose, JobRequest, PowerChoice};
-use super::widgets::{Choice, Confirm, Field, Form, Message, Phrase, Progress};
+use std::time::Instant;
+
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
 use crate::engine::ServiceAction;
+use crate::kit::{Choice, Confirm, Form, Hint, Keep, Message, Password, Phrase, Progress};
 use crate::secret::Secret;
+use crate::ui::theme::Theme;
 
 /// Where closing a message window leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +67,11 @@ pub enum ConfirmFor {
     Job(JobRequest),
 }
 
-/// The modal window.
+/// The modal window: a widget of the kit, and what accepting it is for.
 #[derive(Debug, Clone)]
 pub enum Window {
     /// The root password gate.
-    Password {
-        purpose: GatePurpose,
-        field: Field,
-        /// PAM is checking the password.
-        checking: bool,
-    },
+    Password(Password, GatePurpose),
     Message(Message, After),
     Choice(Choice, ChoiceFor),
     Phrase(Phrase, PhraseFor),
@@ -78,9 +79,36 @@ pub enum Window {
     Form(Form, FormFor),
     /// A running job; what it is, for the result window's title.
     Progress(Progress, Option<JobRequest>),
-    /// A guarded network change waits for "keep" until `deadline`.
-    Keep {
-        lines: Vec<String>,
-        deadline: std::time::Instant,
-    },
+    /// A guarded network change waits for "keep".
+    Keep(Keep),
+}
+
+impl Window {
+    /// The footer hints: the widget's own, so they match its keys.
+    pub fn hints(&self, now: Instant) -> Vec<Hint> {
+        match self {
+            Window::Password(w, _) => w.hints(now),
+            Window::Message(w, _) => w.hints(),
+            Window::Choice(w, _) => w.hints(),
+            Window::Phrase(w, _) => w.hints(),
+            Window::Confirm(w, _) => w.hints(),
+            Window::Form(w, _) => w.hints(),
+            Window::Progress(w, _) => w.hints(),
+            Window::Keep(w) => w.hints(),
+        }
+    }
+
+    /// Draws the window over `area` (pure).
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme, now: Instant) {
+        match self {
+            Window::Password(w, _) => w.draw(f, area, theme, now),
+            Window::Message(w, _) => w.draw(f, area, theme),
+            Window::Choice(w, _) => w.draw(f, area, theme),
+            Window::Phrase(w, _) => w.draw(f, area, theme),
+            Window::Confirm(w, _) => w.draw(f, area, theme),
+            Window::Form(w, _) => w.draw(f, area, theme),
+            Window::Progress(w, _) => w.draw(f, area, theme),
+            Window::Keep(w) => w.draw(f, area, theme, now),
+        }
+    }
 }

@@ -5,5 +5,7 @@
 //! line; it exits when its stdin closes.
 
 fn main() -> std::process::ExitCode {
+    // Like the console: no core dumps (libvirt's credentials live here).
+    let _ = nodeconsole::ops::process::harden();
     nodeconsole::engine::libvirt::helper::server::main(std::env::args().skip(1))
 }

@@ -72,7 +72,7 @@ pub fn collect_node_logs(
         validate_command(c)?;
     }
     let globs = build_globset(&spec.globs)?;
-    std::fs::create_dir_all(dest_dir)
+    super::private_dir(dest_dir)
         .map_err(|e| ExportError::io(format!("cannot create {}", dest_dir.display()), e))?;
     let started = SystemTime::now();
     let host = hostname();
@@ -86,14 +86,19 @@ pub fn collect_node_logs(
     };
     let work = guard.paths[0].clone();
     let partial = guard.paths[1].clone();
-    std::fs::create_dir(&work)
-        .map_err(|e| ExportError::io(format!("cannot create {}", work.display()), e))?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&work)
+    }
+    .map_err(|e| ExportError::io(format!("cannot create {}", work.display()), e))?;
 
     let mut summary = Summary::default();
 
     // 1. Commands (and the journal) first: small, and the most useful.
     let commands: Vec<&CommandSpec> = spec.journal.iter().chain(spec.commands.iter()).collect();
     let mut items = Vec::new();
+    // Command output counts toward the cap while it is written.
+    let mut commands_bytes: u64 = 0;
     for (i, c) in commands.iter().enumerate() {
         check_cancel(progress)?;
         progress.phase(&format!(
@@ -104,9 +109,18 @@ pub fn collect_node_logs(
         ));
         progress.fraction(None);
         let out = work.join(format!("{}.txt", c.name));
-        let status = run_to_file(c, &out, progress);
+        let budget = spec.max_bytes.saturating_sub(commands_bytes);
+        let (status, written) = run_to_file(c, &out, budget, progress);
         if status == CommandStatus::Cancelled {
             return Err(ExportError::Cancelled);
+        }
+        commands_bytes = commands_bytes.saturating_add(written.bytes);
+        if written.cut {
+            summary.capped.push(format!(
+                "commands/{}.txt: output cut at {} by the size cap",
+                c.name,
+                human_bytes(written.bytes)
+            ));
         }
         let cmdline = c.argv.join(" ");
         if !status.is_success() {
@@ -182,7 +196,7 @@ pub fn collect_node_logs(
         items.len(),
         human_bytes(total)
     ));
-    let file = File::create(&partial)
+    let file = super::private_file(&partial)
         .map_err(|e| ExportError::io(format!("cannot create {}", partial.display()), e))?;
     let gz = GzEncoder::new(
         BufWriter::with_capacity(256 << 10, file),

@@ -111,6 +111,12 @@ impl ExportService {
     pub fn new(cfg: ExportConfig) -> Result<ExportService, ExportError> {
         cfg.validate()?;
         let registry = ExportRegistry::load(&cfg.state_file)?;
+        // An export directory made by an older version (0755) is narrowed
+        // now, before anything is served from it.
+        if cfg.dir.exists() {
+            super::private_dir(&cfg.dir)
+                .map_err(|e| ExportError::io(format!("export.dir {}", cfg.dir.display()), e))?;
+        }
         remove_stale_partials(&cfg.dir);
         Ok(ExportService {
             cfg,
@@ -203,7 +209,7 @@ impl ExportService {
         let thread = std::thread::Builder::new()
             .name(format!("export-{what}"))
             .spawn(move || {
-                let result = std::fs::create_dir_all(&dir)
+                let result = super::private_dir(&dir)
                     .map_err(|e| ExportError::io(format!("cannot create {}", dir.display()), e))
                     .and_then(|()| work(&dir, &mut progress))
                     .and_then(|file| registry.publish(&file, ttl));

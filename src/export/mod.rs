@@ -29,6 +29,44 @@ pub use jobs::{ExportJob, ExportService, JobEvent};
 pub use registry::{Export, ExportRegistry, Lookup};
 pub use server::{server_urls, urls, ExportServer};
 
+/// Creates `dir` (and missing parents) readable by its owner only, and
+/// makes an existing `dir` so: exports hold the journal, database dumps
+/// and the tokens, which no other local account may read.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let meta = std::fs::metadata(dir)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o1000 != 0 {
+        // A shared directory such as /tmp: never narrow it, refuse it.
+        return Err(std::io::Error::other(
+            "a shared (sticky) directory such as /tmp; give exports a directory of their own",
+        ));
+    }
+    if mode != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Creates (or truncates) `path` for writing, readable by its owner only
+/// whatever the umask, and narrows an existing file to that mode.
+pub fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
+}
+
 /// What went wrong in an export, worded for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

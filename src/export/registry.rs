@@ -119,6 +119,14 @@ impl ExportRegistry {
     /// files of expired exports are deleted, exports whose file vanished are
     /// dropped. A malformed file is an error, not silently emptied.
     pub fn load(state_file: &Path) -> Result<ExportRegistry, ExportError> {
+        if let Ok(m) = std::fs::symlink_metadata(state_file) {
+            // A state file an older version left world-readable.
+            use std::os::unix::fs::PermissionsExt;
+            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
+                let _ =
+                    std::fs::set_permissions(state_file, std::fs::Permissions::from_mode(0o600));
+            }
+        }
         let state: StateFile = match std::fs::read(state_file) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ExportError::State {
                 path: state_file.to_owned(),
@@ -159,7 +167,7 @@ impl ExportRegistry {
     pub fn publish(&self, file: &Path, ttl: Duration) -> Result<Export, ExportError> {
         let file = std::path::absolute(file)
             .map_err(|e| ExportError::io(format!("{}", file.display()), e))?;
-        let meta = std::fs::metadata(&file)
+        let meta = std::fs::symlink_metadata(&file)
             .map_err(|e| ExportError::io(format!("cannot publish {}", file.display()), e))?;
         if !meta.is_file() {
             return Err(ExportError::io(
@@ -175,6 +183,13 @@ impl ExportRegistry {
                 ExportError::Config(format!("{}: file name is not UTF-8", file.display()))
             })?
             .to_string();
+        // Whoever wrote it (a collection, mysqldump, the libvirt helper):
+        // only the owner may read an export.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| ExportError::io(format!("cannot publish {}", file.display()), e))?;
+        }
         let now = now_unix();
         let export = Export {
             token: new_token()?,
@@ -324,16 +339,24 @@ impl ExportRegistry {
         let json = serde_json::to_vec_pretty(&state)
             .map_err(|e| err("cannot encode", std::io::Error::other(e.to_string())))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err("cannot create its directory", e))?;
+            // Missing parents are made owner-only; an existing one is left as it is.
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| err("cannot create its directory", e))?;
         }
         let tmp = path.with_extension("json.tmp");
         {
-            let mut f = std::fs::File::create(&tmp).map_err(|e| err("cannot write", e))?;
+            // The state lists every token: owner-only, whatever the umask.
+            let mut f = super::private_file(&tmp).map_err(|e| err("cannot write", e))?;
             f.write_all(&json).map_err(|e| err("cannot write", e))?;
             f.sync_all().map_err(|e| err("cannot fsync", e))?;
         }
-        if path.exists() {
-            let _ = std::fs::copy(path, path.with_extension("json.bak"));
+        if let Ok(old) = std::fs::read(path) {
+            let bak = path.with_extension("json.bak");
+            let _ = super::private_file(&bak).and_then(|mut f| f.write_all(&old));
         }
         std::fs::rename(&tmp, path).map_err(|e| err("cannot rename into place", e))?;
         if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {

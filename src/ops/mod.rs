@@ -12,6 +12,7 @@ pub mod auth;
 pub mod backoff;
 pub mod demo_pam;
 pub mod power;
+pub mod process;
 pub mod systemd;
 
 use std::future::Future;

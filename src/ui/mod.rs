@@ -17,15 +17,14 @@
 
 pub mod format;
 pub mod panels;
+pub mod sysconfig;
 pub mod theme;
-pub mod windows;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::app::keys;
 use crate::app::{App, LowerTable};
 use crate::config::Role;
 
@@ -52,10 +51,10 @@ pub fn render(f: &mut Frame, app: &App) {
     render_header(f, header, app);
     match app.screen {
         crate::app::Screen::Main => render_main(f, body, app),
-        crate::app::Screen::SysConfig => windows::render_sysconfig(f, body, app),
+        crate::app::Screen::SysConfig => sysconfig::render(f, body, app),
     }
     if let Some(w) = &app.window {
-        windows::render_window(f, body, app, w);
+        w.draw(f, body, &app.settings.theme, app.mono_now);
     }
     render_footer(f, footer, app);
 }
@@ -111,16 +110,9 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
 fn render_footer(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let mut spans = Vec::new();
-    let hints: Vec<(String, &str)> = match &app.window {
-        Some(w) => windows::hints(w)
-            .into_iter()
-            .map(|(k, l)| (k.to_string(), l))
-            .collect(),
-        None => keys::hints(&app.bindings()),
-    };
-    for (k, label) in hints {
-        spans.push(Span::styled(format!(" {k} "), theme.key()));
-        spans.push(Span::styled(format!(" {label}  "), theme.bar()));
+    for h in app.hints() {
+        spans.push(Span::styled(format!(" {} ", h.keys_label()), theme.key()));
+        spans.push(Span::styled(format!(" {}  ", h.label), theme.bar()));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::styled(

@@ -17,6 +17,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use super::dburl::DbEndpoint;
+use super::{db, ZstackEngine};
 use crate::engine::EngineError;
 use crate::job::Progress;
 use crate::secret::Secret;
@@ -175,6 +176,68 @@ pub fn dump(
         let _ = std::fs::remove_file(&tmp);
     }
     outcome.map_err(fail)
+}
+
+impl ZstackEngine {
+    pub(super) fn op_backup_database(
+        &self,
+        dest_dir: &Path,
+        progress: &mut dyn Progress,
+    ) -> Result<PathBuf, EngineError> {
+        let props = self.props()?;
+        let mut target = self.db_target(&props, None)?;
+        target.timeout = target.timeout.max(Duration::from_secs(10));
+        progress.phase("Connecting to the database");
+        let mut conn = db::connect(&target, None).map_err(EngineError::Failed)?;
+        let dbs = db::existing_databases(&mut conn, &self.cfg.backup_databases)
+            .map_err(EngineError::Failed)?;
+        if dbs.is_empty() {
+            return Err(EngineError::Failed(format!(
+                "none of the databases {} exists; nothing to back up",
+                self.cfg.backup_databases.join(", ")
+            )));
+        }
+        let approx = db::approximate_size(&mut conn, &dbs);
+        // The endpoint that answered is the first that connects; mysqldump
+        // gets the same order through its first endpoint that worked.
+        let endpoint = target
+            .endpoints
+            .iter()
+            .find(|ep| {
+                let t = db::DbTarget {
+                    endpoints: vec![(*ep).clone()],
+                    ..target.clone()
+                };
+                db::connect(&t, None).is_ok()
+            })
+            .cloned()
+            .ok_or_else(|| EngineError::Failed("the database went away".into()))?;
+        drop(conn);
+        std::fs::create_dir_all(dest_dir).map_err(|e| {
+            EngineError::Failed(format!("cannot create {}: {e}", dest_dir.display()))
+        })?;
+        let dest = dest_dir.join(backup_file_name(chrono::Local::now()));
+        progress.phase(&format!(
+            "Dumping {} into {}",
+            dbs.join(", "),
+            dest.display()
+        ));
+        progress.fraction(Some(0.0));
+        dump(
+            &DumpRequest {
+                mysqldump: &self.cfg.mysqldump,
+                endpoint: &endpoint,
+                user: &target.user,
+                password: &target.password,
+                databases: &dbs,
+                approx_bytes: approx,
+                timeout: self.job_timeout(),
+            },
+            &dest,
+            progress,
+        )?;
+        Ok(dest)
+    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,10 @@ pub fn run(r: Run<'_>, progress: &mut dyn Progress) -> Result<Outcome, EngineErr
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // zstack-ctl colours its output with termcolor, which stops when
+        // this is set (zstack-utility zstackctl/zstackctl/ctl.py:15,
+        // 454-456); escapes that still come are stripped per line.
+        .env("ANSI_COLORS_DISABLED", "1")
         .process_group(0);
     for (k, v) in &r.env {
         cmd.env(k, v.expose());
@@ -233,13 +237,50 @@ fn spawn_reader<R: Read + Send + 'static>(
                     // Progress bars redraw with \r: keep the last state.
                     let s = s.trim_end_matches(['\n', '\r']);
                     let s = s.rsplit('\r').next().unwrap_or(s);
-                    if tx.send((is_err, s.to_owned())).is_err() {
+                    if tx.send((is_err, strip_ansi(s))).is_err() {
                         break;
                     }
                 }
             }
         }
     })
+}
+
+/// `s` without ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ]
+/// ... BEL/ST`, and two-byte `ESC x`) and without other control
+/// characters except tab.
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\u{1b}' {
+            match it.next() {
+                Some('[') => {
+                    // Parameters and intermediates, then one final byte.
+                    for d in it.by_ref() {
+                        if ('@'..='~').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    while let Some(d) = it.next() {
+                        if d == '\u{7}' {
+                            break;
+                        }
+                        if d == '\u{1b}' && it.peek() == Some(&'\\') {
+                            it.next();
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        } else if !c.is_control() || c == '\t' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -262,6 +303,27 @@ mod tests {
         assert!(rec.lines.contains(&"got:s3cret".to_owned()));
         assert!(rec.lines.contains(&"err".to_owned()));
         assert!(failure_message("x", &out).contains("exit 3"));
+    }
+
+    #[test]
+    fn colour_is_off_and_escapes_are_stripped() {
+        assert_eq!(strip_ansi("\u{1b}[31mERROR: x\n\u{1b}[0m"), "ERROR: x");
+        assert_eq!(
+            strip_ansi("a\u{1b}[1;32mb\u{1b}[0m c\u{1b}]0;t\u{7}d"),
+            "ab cd"
+        );
+        assert_eq!(strip_ansi("plain\ttab"), "plain\ttab");
+        let mut rec = Recorder::default();
+        let r = Run::new(
+            Path::new("/bin/sh"),
+            &[
+                "-c",
+                "echo \"c=$ANSI_COLORS_DISABLED\"; printf '\\033[32mgreen\\033[0m\\n'",
+            ],
+            Duration::from_secs(20),
+        );
+        run(r, &mut rec).unwrap();
+        assert_eq!(rec.lines, ["c=1", "green"]);
     }
 
     #[test]

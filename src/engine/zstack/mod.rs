@@ -11,26 +11,45 @@
 //! Operations go through the vendor's tools (`zstack-ctl`, the installer,
 //! `rabbitmqctl`, `mysqldump`) with their output streamed into the progress
 //! window. Construction never blocks: nothing is read until first asked.
+//!
+//! Layout: this file holds the engine's state and the plumbing every
+//! operation shares (properties, REST client, database target, zstack-ctl);
+//! [`status`], [`counts`] and [`capabilities`] answer the panels and the
+//! menu; each operation is a file of its own ([`service`], [`reset`],
+//! [`console_proxy`], [`db_password`], [`bus_password`],
+//! [`management_ip`], [`backup`], [`cluster_logs`]); the rest are the
+//! formats and clients they use.
 
 pub mod backup;
+pub mod bus_password;
+pub mod capabilities;
+pub mod cluster_logs;
 pub mod command;
+pub mod console_proxy;
+pub mod counts;
 pub mod crypto;
 pub mod db;
+pub mod db_password;
 pub mod dburl;
+pub mod management_ip;
 pub mod properties;
+pub mod reset;
 pub mod rest;
+pub mod service;
+pub mod sim;
+pub mod status;
 pub mod validate;
 pub mod version;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::config::ZstackConfig;
 use crate::engine::{
-    Availability, Capabilities, Capability, ConsoleProxy, DbAccount, Engine, EngineError,
-    HostSummary, NodeStatus, ServiceAction, VmReport, VmScope,
+    Capabilities, ConsoleProxy, DbAccount, Engine, EngineError, HostSummary, NodeStatus,
+    ServiceAction, VmReport, VmScope,
 };
 use crate::job::Progress;
 use crate::secret::Secret;
@@ -40,41 +59,14 @@ use command::{run_ok, Run};
 use properties::Properties;
 use rest::RestClient;
 
+pub use counts::{CountSource, CountVia};
+pub use status::find_process;
 pub use validate::{check_password_rule, validate_console_proxy};
 
 /// Default console proxy port of ZStack.
 pub const DEFAULT_CONSOLE_PROXY_PORT: u16 = 4900;
 /// Default web UI port of ZStack.
 pub const DEFAULT_UI_PORT: u16 = 5000;
-
-/// Where HOST INFO / VM INFO counts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CountVia {
-    /// The management server's REST API.
-    Rest,
-    /// The database, because the REST API did not answer.
-    Database,
-}
-
-/// The source of the last counts, and when they were taken.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountSource {
-    pub via: CountVia,
-    pub at: SystemTime,
-    /// Why REST was not used (when `via` is `Database`).
-    pub rest_error: Option<String>,
-}
-
-impl CountSource {
-    /// `REST API, 3 s ago` / `database (REST down), 12 s ago`.
-    pub fn describe(&self, now: SystemTime) -> String {
-        let age = now.duration_since(self.at).unwrap_or_default().as_secs();
-        match self.via {
-            CountVia::Rest => format!("REST API, {age} s ago"),
-            CountVia::Database => format!("database (REST down), {age} s ago"),
-        }
-    }
-}
 
 /// The ZStack engine.
 pub struct ZstackEngine {
@@ -115,26 +107,6 @@ impl ZstackEngine {
         }
     }
 
-    /// The licence type: the cached one while fresh, else asked of `rest`
-    /// (when the API is up); a failed ask keeps the last known type.
-    fn license(&self, rest: &RestClient, rest_up: bool) -> String {
-        let cached = lock(&self.license).clone();
-        if let Some((at, kind)) = &cached {
-            if at.elapsed() < LICENSE_TTL {
-                return kind.clone();
-            }
-        }
-        let fetched = if rest_up { rest.license().ok() } else { None };
-        match (fetched, cached) {
-            (Some(kind), _) => {
-                *lock(&self.license) = Some((Instant::now(), kind.clone()));
-                kind
-            }
-            (None, Some((_, kind))) => kind,
-            (None, None) => "unknown".into(),
-        }
-    }
-
     /// The zstack.properties in use.
     pub fn properties_path(&self) -> PathBuf {
         self.cfg
@@ -158,21 +130,23 @@ impl ZstackEngine {
         Duration::from_secs(self.cfg.job_timeout_s.max(1))
     }
 
-    /// The source of the last HOST INFO counts.
-    pub fn hosts_source(&self) -> Option<CountSource> {
-        lock(&self.hosts_source).clone()
-    }
-
-    /// The source of the last VM INFO counts (HOST INFO and VM INFO may
-    /// come from different sources when REST fails in between).
-    pub fn count_source(&self) -> Option<CountSource> {
-        lock(&self.vms_source).clone()
-    }
-
     fn props(&self) -> Result<Properties, EngineError> {
         Properties::load(&self.properties_path()).map_err(EngineError::Failed)
     }
 
+    /// Sets properties by an atomic edit of the file (never through a
+    /// command line, so secrets stay off argv).
+    fn edit_properties(&self, set: &[(&str, &str)]) -> Result<(), EngineError> {
+        let path = self.properties_path();
+        let mut p = self.props()?;
+        for (k, v) in set {
+            p.set(k, v);
+        }
+        p.save(&path).map_err(EngineError::Failed)
+    }
+
+    /// The REST client for the configured (or properties-derived) base
+    /// URL, reused while the base stays the same so its session is kept.
     fn rest(&self, props: Option<&Properties>) -> Arc<RestClient> {
         let base = match &self.cfg.rest_url {
             Some(u) => u.clone(),
@@ -248,52 +222,6 @@ impl ZstackEngine {
         db::connect(&t, None)
     }
 
-    /// The version from the cache or the VERSION file only: never blocks
-    /// on a server (for `capabilities()`, which the menu calls).
-    fn version_quick(&self) -> Option<String> {
-        if let Some((v, _)) = lock(&self.version).clone() {
-            return Some(v);
-        }
-        read_version_file(&self.version_file())
-    }
-
-    /// The version without asking REST: cached, then `schema_version`, then
-    /// the VERSION file.
-    fn version_offline(&self, props: Option<&Properties>) -> Option<String> {
-        if let Some((v, _)) = lock(&self.version).clone() {
-            return Some(v);
-        }
-        if let Some(p) = props {
-            if let Ok(mut c) = self.db_conn(p) {
-                if let Ok(vs) = db::schema_versions(&mut c, &self.cfg.database) {
-                    if let Some(v) = version::highest(vs.iter().map(String::as_str)) {
-                        return Some(v.to_owned());
-                    }
-                }
-            }
-        }
-        read_version_file(&self.version_file())
-    }
-
-    /// The version, asking REST first when the server is up.
-    fn version_any(&self, props: Option<&Properties>, rest_up: bool) -> Option<String> {
-        let cached = lock(&self.version).clone();
-        if let Some((v, true)) = cached {
-            return Some(v);
-        }
-        if rest_up {
-            if let Ok(v) = self.rest(props).version() {
-                *lock(&self.version) = Some((v.clone(), true));
-                return Some(v);
-            }
-        }
-        let v = self.version_offline(props);
-        if let Some(v) = &v {
-            *lock(&self.version) = Some((v.clone(), false));
-        }
-        v
-    }
-
     fn ctl_exists(&self) -> bool {
         is_executable(&self.cfg.ctl)
     }
@@ -314,154 +242,21 @@ impl ZstackEngine {
         run_ok(Run::new(&self.cfg.ctl, args, self.job_timeout()), progress).map(|_| ())
     }
 
+    /// Runs zstack-ctl and returns how it ended, whatever the exit status
+    /// (for commands whose exit status does not tell, like `change_ip`).
+    fn ctl_run(
+        &self,
+        args: &[&str],
+        progress: &mut dyn Progress,
+    ) -> Result<command::Outcome, EngineError> {
+        self.need_ctl()?;
+        command::run(Run::new(&self.cfg.ctl, args, self.job_timeout()), progress)
+    }
+
     fn restart_node(&self, progress: &mut dyn Progress) -> Result<(), EngineError> {
         progress.phase("Restarting the management node (this can take minutes)");
         self.ctl(&["restart_node"], progress)
     }
-
-    /// Whether the control plane still uses RabbitMQ (before 3.0.1).
-    /// `quick` consults only the cache and the VERSION file.
-    fn uses_rabbitmq(&self, quick: bool) -> Result<bool, String> {
-        let v = if quick {
-            self.version_quick()
-        } else {
-            self.version_offline(self.props().ok().as_ref())
-        };
-        let v = v
-            .ok_or("the ZStack version is unknown (management server, database and VERSION file unavailable)")?;
-        version::uses_rabbitmq(&v).ok_or_else(|| format!("cannot read the ZStack version {v:?}"))
-    }
-
-    fn hosts_rest(&self, rest: &RestClient) -> Result<HostSummary, String> {
-        let total = rest.count("/hosts", &[]).map_err(|e| e.to_string())?;
-        let enabled = rest
-            .count("/hosts", &["state=Enabled"])
-            .map_err(|e| e.to_string())?;
-        let connected = rest
-            .count("/hosts", &["status=Connected"])
-            .map_err(|e| e.to_string())?;
-        Ok(HostSummary {
-            total,
-            enabled,
-            connected,
-        })
-    }
-
-    fn vms_rest(&self, rest: &RestClient) -> Result<VmReport, String> {
-        let q = |extra: Option<&str>| {
-            let mut c = vec!["type=UserVm"];
-            c.extend(extra);
-            rest.count("/vm-instances", &c).map_err(|e| e.to_string())
-        };
-        let total = q(None)?;
-        let running = q(Some("state=Running"))?;
-        let stopped = q(Some("state=Stopped"))?;
-        Ok(VmReport {
-            total,
-            running,
-            stopped,
-            other: total.saturating_sub(running + stopped),
-            list: Vec::new(),
-        })
-    }
-
-    /// REST first, then the database; records which one answered.
-    fn counts<T>(
-        &self,
-        source: &Mutex<Option<CountSource>>,
-        via_rest: impl FnOnce(&RestClient) -> Result<T, String>,
-        via_db: impl FnOnce(&mut mysql::Conn) -> Result<T, String>,
-    ) -> Result<T, EngineError> {
-        let props = self.props();
-        let rest = self.rest(props.as_ref().ok());
-        let recent_failure = lock(&self.rest_down)
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < REST_BACKOFF)
-            .map(|(at, e)| {
-                format!(
-                    "{e} ({} s ago; retried every {} s)",
-                    at.elapsed().as_secs(),
-                    REST_BACKOFF.as_secs()
-                )
-            });
-        let rest_err = match recent_failure {
-            // The server just failed: go straight to the database rather
-            // than pay another timeout on every refresh.
-            Some(e) => e,
-            None => match via_rest(&rest) {
-                Ok(v) => {
-                    *lock(&self.rest_down) = None;
-                    *lock(source) = Some(CountSource {
-                        via: CountVia::Rest,
-                        at: SystemTime::now(),
-                        rest_error: None,
-                    });
-                    return Ok(v);
-                }
-                Err(e) => {
-                    *lock(&self.rest_down) = Some((Instant::now(), e.clone()));
-                    e
-                }
-            },
-        };
-        tracing::debug!(error = %rest_err, "REST counts failed; using the database");
-        let db_result = props
-            .map_err(|e| e.to_string())
-            .and_then(|p| self.db_conn(&p))
-            .and_then(|mut c| via_db(&mut c));
-        match db_result {
-            Ok(v) => {
-                *lock(source) = Some(CountSource {
-                    via: CountVia::Database,
-                    at: SystemTime::now(),
-                    rest_error: Some(rest_err),
-                });
-                Ok(v)
-            }
-            Err(db_err) => Err(EngineError::Unreachable(
-                "ZStack".into(),
-                format!("REST: {rest_err}; database: {db_err}"),
-            )),
-        }
-    }
-
-    /// Keys to write for a console proxy change.
-    fn proxy_settings(proxy: &ConsoleProxy) -> Vec<(&'static str, String)> {
-        let mut v = Vec::new();
-        if let Some(ip) = proxy.ip {
-            v.push(("consoleProxyOverriddenIp", ip.to_string()));
-        }
-        if let Some(p) = proxy.port {
-            v.push(("consoleProxyPort", p.to_string()));
-        }
-        v
-    }
-
-    /// Sets properties by an atomic edit of the file (never through a
-    /// command line, so secrets stay off argv).
-    fn edit_properties(&self, set: &[(&str, &str)]) -> Result<(), EngineError> {
-        let path = self.properties_path();
-        let mut p = self.props()?;
-        for (k, v) in set {
-            p.set(k, v);
-        }
-        p.save(&path).map_err(EngineError::Failed)
-    }
-
-    fn ui_port(&self) -> u16 {
-        std::fs::read_to_string(&self.cfg.ui_port_file)
-            .ok()
-            .and_then(|s| s.trim().parse::<u16>().ok())
-            .filter(|&p| p != 0)
-            .unwrap_or(DEFAULT_UI_PORT)
-    }
-}
-
-fn read_version_file(p: &Path) -> Option<String> {
-    std::fs::read_to_string(p)
-        .ok()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| version::parse_version(s).is_some())
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -471,42 +266,7 @@ fn is_executable(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// PID of the first process whose command line contains `needle`.
-pub fn find_process(needle: &str) -> Option<u32> {
-    if needle.is_empty() {
-        return None;
-    }
-    let me = std::process::id();
-    for e in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        if let Ok(raw) = std::fs::read(e.path().join("cmdline")) {
-            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
-            if cmd.contains(needle) {
-                return Some(pid);
-            }
-        }
-    }
-    None
-}
-
-fn tcp_open(port: u16, timeout: Duration) -> bool {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    TcpStream::connect_timeout(&addr, timeout).is_ok()
-}
-
-fn avail(ok: bool, why: impl FnOnce() -> String) -> Availability {
-    if ok {
-        Availability::Available
-    } else {
-        Availability::Unavailable(why())
-    }
-}
-
+/// The trait's methods, each handed to the file that implements it.
 impl Engine for ZstackEngine {
     fn name(&self) -> &'static str {
         "zstack"
@@ -521,140 +281,24 @@ impl Engine for ZstackEngine {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let ctl = self.ctl_exists();
-        let no_ctl = || format!("zstack-ctl not found at {}", self.cfg.ctl.display());
-        let installer = self.cfg.installer.is_file();
-        let no_installer = || format!("installer not found at {}", self.cfg.installer.display());
-        let props = self.props();
-        let props_ok = props.is_ok();
-        let props_err = || {
-            props
-                .as_ref()
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
-        let bus = match self.uses_rabbitmq(true) {
-            Ok(true) if !is_executable(&self.cfg.rabbitmqctl) => {
-                Availability::Unavailable(format!(
-                    "rabbitmqctl not found at {}",
-                    self.cfg.rabbitmqctl.display()
-                ))
-            }
-            Ok(true) => Availability::Available,
-            Ok(false) => {
-                Availability::Unavailable("ZStack 3.0.1 and later do not use RabbitMQ".into())
-            }
-            Err(e) => Availability::Unavailable(e),
-        };
-        let dump = is_executable(&self.cfg.mysqldump);
-        Capabilities {
-            entries: vec![
-                (Capability::ServiceControl, avail(ctl, no_ctl)),
-                (Capability::Reset, avail(installer, no_installer)),
-                (
-                    Capability::ResetDropDatabase,
-                    avail(installer, no_installer),
-                ),
-                (
-                    Capability::ConsoleProxy,
-                    if !props_ok {
-                        Availability::Unavailable(props_err())
-                    } else {
-                        avail(ctl, no_ctl)
-                    },
-                ),
-                (
-                    Capability::DatabasePassword,
-                    if !props_ok {
-                        Availability::Unavailable(props_err())
-                    } else {
-                        avail(ctl, no_ctl)
-                    },
-                ),
-                (Capability::MessageBusPassword, bus),
-                (Capability::ManagementIp, avail(ctl, no_ctl)),
-                (
-                    Capability::DatabaseBackup,
-                    if !props_ok {
-                        Availability::Unavailable(props_err())
-                    } else {
-                        avail(dump, || {
-                            format!("mysqldump not found at {}", self.cfg.mysqldump.display())
-                        })
-                    },
-                ),
-                (Capability::ClusterLogs, avail(ctl, no_ctl)),
-            ],
-        }
+        self.capability_list()
     }
 
     fn status(&self) -> Result<NodeStatus, EngineError> {
-        let props = self.props();
-        let rest = self.rest(props.as_ref().ok());
-        let ready = rest.ready();
-        let rest_up = ready.is_ok();
-        let pid = find_process(&self.cfg.process_match);
-        let ui_port = self.ui_port();
-        let ui_running = tcp_open(ui_port, self.status_timeout());
-        let ip = props
-            .as_ref()
-            .ok()
-            .and_then(|p| p.get_nonempty("management.server.ip"))
-            .unwrap_or("127.0.0.1")
-            .to_owned();
-        let version = self
-            .version_any(props.as_ref().ok(), rest_up)
-            .unwrap_or_else(|| "unknown".into());
-        let license = self.license(&rest, rest_up);
-        let mut extra = vec![(
-            "MN process".to_owned(),
-            match pid {
-                Some(p) => format!("present (PID {p})"),
-                None => "absent".to_owned(),
-            },
-        )];
-        if let Err(e) = &ready {
-            extra.push(("MN API".into(), e.to_string()));
-        }
-        if let Err(e) = &props {
-            extra.push(("Config".into(), e.to_string()));
-        }
-        if let Some(s) = self.count_source() {
-            extra.push(("Counts".into(), s.describe(SystemTime::now())));
-        }
-        Ok(NodeStatus {
-            service_name: "ZStack MN".into(),
-            service_running: rest_up,
-            ui_running: Some(ui_running),
-            version,
-            ui_url: Some(format!("http://{ip}:{ui_port}")),
-            license: Some(license),
-            extra,
-        })
+        self.node_status()
     }
 
     fn hosts(&self) -> Result<HostSummary, EngineError> {
-        let database = self.cfg.database.clone();
-        self.counts(
-            &self.hosts_source,
-            |r| self.hosts_rest(r),
-            |c| db::host_counts(c, &database),
-        )
+        self.host_counts()
     }
 
-    /// Cloud-wide counts; a management node lists no VMs of its own.
     fn vms(&self, _scope: VmScope) -> Result<VmReport, EngineError> {
-        let database = self.cfg.database.clone();
-        self.counts(
-            &self.vms_source,
-            |r| self.vms_rest(r),
-            |c| db::vm_counts(c, &database),
-        )
+        self.vm_counts()
     }
 
     fn counts_source(&self) -> Option<String> {
-        self.count_source().map(|s| s.describe(SystemTime::now()))
+        self.count_source()
+            .map(|s| s.describe(std::time::SystemTime::now()))
     }
 
     fn service(
@@ -662,23 +306,7 @@ impl Engine for ZstackEngine {
         action: ServiceAction,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        let (arg, phase, done) = match action {
-            ServiceAction::Start => (
-                "start",
-                "Starting ZStack (this can take minutes)",
-                "ZStack started",
-            ),
-            ServiceAction::Stop => ("stop", "Stopping ZStack", "ZStack stopped"),
-            ServiceAction::Restart => (
-                "restart_node",
-                "Restarting the ZStack management node (this can take minutes)",
-                "ZStack management node restarted",
-            ),
-        };
-        progress.phase(phase);
-        progress.fraction(None);
-        self.ctl(&[arg], progress)?;
-        Ok(done.into())
+        self.op_service(action, progress)
     }
 
     fn reset(
@@ -686,49 +314,11 @@ impl Engine for ZstackEngine {
         drop_database: bool,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        let inst = &self.cfg.installer;
-        if !inst.is_file() {
-            return Err(EngineError::Failed(format!(
-                "the ZStack installer was not found at {}: copy it there or set zstack.installer in /etc/nodeconsole/config.toml",
-                inst.display()
-            )));
-        }
-        let flag = if drop_database { "-D" } else { "-k" };
-        progress.phase(if drop_database {
-            "Reinstalling ZStack and dropping the database"
-        } else {
-            "Reinstalling ZStack (keeping the database)"
-        });
-        progress.fraction(None);
-        // The installer is a self-extracting shell archive: run it through
-        // bash when it is not marked executable.
-        let mut r = if is_executable(inst) {
-            Run::new(inst, &[flag], self.job_timeout())
-        } else {
-            let mut r = Run::new(Path::new("/bin/bash"), &[], self.job_timeout());
-            r.args = vec![inst.as_os_str().to_owned(), flag.into()];
-            r
-        };
-        r.label = format!("{} {flag}", inst.display());
-        run_ok(r, progress)?;
-        Ok(if drop_database {
-            "ZStack reinstalled with an empty database".into()
-        } else {
-            "ZStack reinstalled; database kept".into()
-        })
+        self.op_reset(drop_database, progress)
     }
 
     fn console_proxy(&self) -> Result<ConsoleProxy, EngineError> {
-        let p = self.props()?;
-        let ip = p
-            .get_nonempty("consoleProxyOverriddenIp")
-            .or_else(|| p.get_nonempty("management.server.ip"))
-            .and_then(|s| s.parse::<Ipv4Addr>().ok());
-        let port = match p.get_nonempty("consoleProxyPort") {
-            Some(s) => s.parse::<u16>().ok(),
-            None => Some(DEFAULT_CONSOLE_PROXY_PORT),
-        };
-        Ok(ConsoleProxy { ip, port })
+        self.op_console_proxy()
     }
 
     fn set_console_proxy(
@@ -736,51 +326,7 @@ impl Engine for ZstackEngine {
         proxy: &ConsoleProxy,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        let settings = Self::proxy_settings(proxy);
-        if settings.is_empty() {
-            return Err(EngineError::Failed(
-                "nothing to change: give the console proxy IP, the port, or both".into(),
-            ));
-        }
-        if let Some(port) = proxy.port {
-            if port < 1024 {
-                return Err(EngineError::Failed(format!(
-                    "port {port} is not from 1024 to 65535"
-                )));
-            }
-        }
-        progress.phase("Writing the console proxy settings");
-        if self.ctl_exists() {
-            for (k, v) in &settings {
-                self.ctl(&["configure", &format!("{k}={v}")], progress)?;
-            }
-        } else {
-            let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            self.edit_properties(&pairs)?;
-            return Err(EngineError::Failed(format!(
-                "console proxy written to {}, but zstack-ctl was not found at {}: restart the management node by hand",
-                self.properties_path().display(),
-                self.cfg.ctl.display()
-            )));
-        }
-        if self.uses_rabbitmq(false).unwrap_or(false) {
-            // Before 3.0.1 the console proxy agent talks over RabbitMQ: stop
-            // the node, restart the broker application (users and
-            // permissions are kept; stale queues and connections go), then
-            // start the node again.
-            progress.phase("Stopping the management node");
-            self.ctl(&["stop_node"], progress)?;
-            progress.phase("Restarting the RabbitMQ application");
-            let t = self.job_timeout();
-            run_ok(Run::new(&self.cfg.rabbitmqctl, &["stop_app"], t), progress)?;
-            run_ok(Run::new(&self.cfg.rabbitmqctl, &["start_app"], t), progress)?;
-            progress.phase("Starting the management node (this can take minutes)");
-            self.ctl(&["start_node"], progress)?;
-        } else {
-            self.restart_node(progress)?;
-        }
-        let shown: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        Ok(format!("Console proxy set ({})", shown.join(", ")))
+        self.op_set_console_proxy(proxy, progress)
     }
 
     fn change_db_password(
@@ -790,56 +336,7 @@ impl Engine for ZstackEngine {
         new: &Secret,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        check_password_rule(new).map_err(EngineError::Failed)?;
-        let props = self.props()?;
-        let admin = self.cfg.db_admin_user.as_str();
-        let mut target = self.db_target(&props, Some((admin, current_root)))?;
-        target.timeout = target.timeout.max(Duration::from_secs(10));
-        progress.phase("Checking the current MySQL root password");
-        let mut conn = db::connect(&target, None).map_err(|e| {
-            if db::is_access_denied(&e) {
-                EngineError::Failed(format!(
-                    "the current MySQL {admin} password is wrong; nothing was changed"
-                ))
-            } else {
-                EngineError::Failed(format!("{e}; nothing was changed"))
-            }
-        })?;
-        let user = match account {
-            DbAccount::Root => admin.to_owned(),
-            DbAccount::Zstack => props.get_nonempty("DB.user").unwrap_or("zstack").to_owned(),
-        };
-        progress.phase(&format!("Changing the password of MySQL user {user}"));
-        let hosts =
-            db::set_password_all_hosts(&mut conn, &user, new).map_err(EngineError::Failed)?;
-        drop(conn);
-        for h in &hosts {
-            progress.line(&format!("password set for '{user}'@'{h}'"));
-        }
-        if account == DbAccount::Zstack {
-            progress.phase("Updating DB.password in zstack.properties");
-            let (_, was_encrypted) = crypto::read_password(props.get("DB.password").unwrap_or(""));
-            let value = if was_encrypted {
-                crypto::encrypt(new)
-            } else {
-                new.expose().to_owned()
-            };
-            let value = zeroize::Zeroizing::new(value);
-            self.edit_properties(&[("DB.password", value.as_str())])
-                .map_err(|e| {
-                    EngineError::Failed(format!(
-                        "MySQL password of {user} changed, but {e}: put the new password into DB.password by hand"
-                    ))
-                })?;
-        }
-        self.restart_node(progress).map_err(|e| {
-            EngineError::Failed(format!(
-                "MySQL password of {user} changed, but the restart failed: {e}"
-            ))
-        })?;
-        Ok(format!(
-            "MySQL password of {user} changed; management node restarted"
-        ))
+        self.op_change_db_password(account, current_root, new, progress)
     }
 
     fn change_bus_password(
@@ -847,45 +344,7 @@ impl Engine for ZstackEngine {
         new: &Secret,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        match self.uses_rabbitmq(false) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(EngineError::Failed(
-                    "this ZStack (3.0.1 or later) does not use RabbitMQ; nothing to change".into(),
-                ))
-            }
-            Err(e) => return Err(EngineError::Failed(format!("{e}; nothing was changed"))),
-        }
-        check_password_rule(new).map_err(EngineError::Failed)?;
-        let props = self.props()?;
-        let user = props
-            .get_nonempty("CloudBus.rabbitmqUsername")
-            .unwrap_or("zstack")
-            .to_owned();
-        progress.phase(&format!("Changing the RabbitMQ password of {user}"));
-        // rabbitmqctl reads the password from stdin when it is omitted.
-        let mut r = Run::new(
-            &self.cfg.rabbitmqctl,
-            &["change_password", &user],
-            self.job_timeout(),
-        );
-        r.stdin = Some(new);
-        run_ok(r, progress)?;
-        progress.phase("Updating CloudBus.rabbitmqPassword in zstack.properties");
-        self.edit_properties(&[("CloudBus.rabbitmqPassword", new.expose())])
-            .map_err(|e| {
-                EngineError::Failed(format!(
-                    "RabbitMQ password of {user} changed, but {e}: put it into CloudBus.rabbitmqPassword by hand"
-                ))
-            })?;
-        self.restart_node(progress).map_err(|e| {
-            EngineError::Failed(format!(
-                "RabbitMQ password of {user} changed, but the restart failed: {e}"
-            ))
-        })?;
-        Ok(format!(
-            "RabbitMQ password of {user} changed; management node restarted"
-        ))
+        self.op_change_bus_password(new, progress)
     }
 
     fn change_management_ip(
@@ -893,17 +352,7 @@ impl Engine for ZstackEngine {
         ip: Ipv4Addr,
         progress: &mut dyn Progress,
     ) -> Result<String, EngineError> {
-        if ip.is_unspecified() || ip.is_loopback() || ip.is_broadcast() || ip.is_multicast() {
-            return Err(EngineError::Failed(format!(
-                "{ip} cannot be a management IP; nothing was changed"
-            )));
-        }
-        progress.phase(&format!("Moving the management node to {ip}"));
-        self.ctl(&["change_ip", "--ip", &ip.to_string()], progress)?;
-        self.restart_node(progress)?;
-        Ok(format!(
-            "Management IP changed to {ip}; management node restarted"
-        ))
+        self.op_change_management_ip(ip, progress)
     }
 
     fn backup_database(
@@ -911,59 +360,7 @@ impl Engine for ZstackEngine {
         dest_dir: &Path,
         progress: &mut dyn Progress,
     ) -> Result<PathBuf, EngineError> {
-        let props = self.props()?;
-        let mut target = self.db_target(&props, None)?;
-        target.timeout = target.timeout.max(Duration::from_secs(10));
-        progress.phase("Connecting to the database");
-        let mut conn = db::connect(&target, None).map_err(EngineError::Failed)?;
-        let dbs = db::existing_databases(&mut conn, &self.cfg.backup_databases)
-            .map_err(EngineError::Failed)?;
-        if dbs.is_empty() {
-            return Err(EngineError::Failed(format!(
-                "none of the databases {} exists; nothing to back up",
-                self.cfg.backup_databases.join(", ")
-            )));
-        }
-        let approx = db::approximate_size(&mut conn, &dbs);
-        // The endpoint that answered is the first that connects; mysqldump
-        // gets the same order through its first endpoint that worked.
-        let endpoint = target
-            .endpoints
-            .iter()
-            .find(|ep| {
-                let t = db::DbTarget {
-                    endpoints: vec![(*ep).clone()],
-                    ..target.clone()
-                };
-                db::connect(&t, None).is_ok()
-            })
-            .cloned()
-            .ok_or_else(|| EngineError::Failed("the database went away".into()))?;
-        drop(conn);
-        std::fs::create_dir_all(dest_dir).map_err(|e| {
-            EngineError::Failed(format!("cannot create {}: {e}", dest_dir.display()))
-        })?;
-        let dest = dest_dir.join(backup::backup_file_name(chrono::Local::now()));
-        progress.phase(&format!(
-            "Dumping {} into {}",
-            dbs.join(", "),
-            dest.display()
-        ));
-        progress.fraction(Some(0.0));
-        backup::dump(
-            &backup::DumpRequest {
-                mysqldump: &self.cfg.mysqldump,
-                endpoint: &endpoint,
-                user: &target.user,
-                password: &target.password,
-                databases: &dbs,
-                approx_bytes: approx,
-                timeout: self.job_timeout(),
-            },
-            &dest,
-            progress,
-        )?;
-        Ok(dest)
+        self.op_backup_database(dest_dir, progress)
     }
 
     fn collect_cluster_logs(
@@ -971,50 +368,14 @@ impl Engine for ZstackEngine {
         dest_dir: &Path,
         progress: &mut dyn Progress,
     ) -> Result<PathBuf, EngineError> {
-        self.need_ctl()?;
-        std::fs::create_dir_all(dest_dir).map_err(|e| {
-            EngineError::Failed(format!("cannot create {}: {e}", dest_dir.display()))
-        })?;
-        let started = SystemTime::now() - Duration::from_secs(2);
-        progress.phase("Collecting the logs of the management node and every host");
-        progress.fraction(None);
-        let mut r = Run::new(
-            &self.cfg.ctl,
-            &["configured_collect_log"],
-            self.job_timeout(),
-        );
-        r.cwd = Some(dest_dir.to_owned());
-        run_ok(r, progress)?;
-        newest_collect_log(dest_dir, started).ok_or_else(|| {
-            EngineError::Failed(format!(
-                "zstack-ctl configured_collect_log finished but wrote no collect-log-*.tar.gz into {}",
-                dest_dir.display()
-            ))
-        })
+        self.op_collect_cluster_logs(dest_dir, progress)
     }
-}
-
-/// The newest `collect-log-*.tar.gz` in `dir` modified after `since`.
-fn newest_collect_log(dir: &Path, since: SystemTime) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            n.starts_with("collect-log-") && n.ends_with(".tar.gz")
-        })
-        .filter_map(|e| {
-            let m = e.metadata().ok()?.modified().ok()?;
-            (m >= since).then(|| (m, e.path()))
-        })
-        .max_by_key(|(m, _)| *m)
-        .map(|(_, p)| p)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Availability, Capability};
 
     #[test]
     fn new_is_lazy_and_defaults_hold() {
@@ -1045,19 +406,5 @@ mod tests {
             Availability::Unavailable(why) => assert!(why.contains("/nonexistent"), "{why}"),
             a => panic!("{a:?}"),
         }
-    }
-
-    #[test]
-    fn count_source_describes_age() {
-        let at = SystemTime::UNIX_EPOCH;
-        let s = CountSource {
-            via: CountVia::Database,
-            at,
-            rest_error: None,
-        };
-        assert_eq!(
-            s.describe(at + Duration::from_secs(7)),
-            "database (REST down), 7 s ago"
-        );
     }
 }

@@ -155,12 +155,15 @@ impl RestClient {
             .ok_or_else(|| RestError::Decode(format!("{path} count answer has no total")))
     }
 
-    /// `PUT /management-nodes/actions {"getVersion":{}}`.
+    /// `PUT /management-nodes/actions {"getVersion":{}}`, without a
+    /// session: the API is `@SuppressCredentialCheck` (zstack
+    /// header/.../managementnode/APIGetVersionMsg.java:11).
     pub fn version(&self) -> Result<String, RestError> {
-        let v = self.call(
+        let v = self.send(
             "PUT",
             "/management-nodes/actions",
             Some(&json!({"getVersion": {}})),
+            None,
         )?;
         v.get("version")
             .or_else(|| v.pointer("/inventory/version"))
@@ -169,14 +172,27 @@ impl RestClient {
             .ok_or_else(|| RestError::Decode("getVersion answer has no version".into()))
     }
 
-    /// `GET /licenses`: the license type.
+    /// `GET /licenses`: the licence type, without a session (zstack
+    /// sdk/.../GetLicenseInfoAction.java:83, `needSession = false`).
     pub fn license(&self) -> Result<String, RestError> {
-        let v = self.call("GET", "/licenses", None)?;
+        let v = self.send("GET", "/licenses", None, None)?;
         v.pointer("/inventory/licenseType")
             .or_else(|| v.pointer("/inventories/0/licenseType"))
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| RestError::Decode("licence answer has no licenseType".into()))
+    }
+
+    /// The job URL to poll: the server builds a job's `location` from its
+    /// own `management.server.ip` (zstack RESTFacadeImpl.java:130-148,
+    /// RestServer.java:1263-1269), which may not be the address the
+    /// console reaches it on (loopback, a NAT, a changed IP), so the job
+    /// path is put on this client's base URL.
+    pub fn job_url(&self, location: &str) -> String {
+        match location.find("/v1/") {
+            Some(i) if self.base.ends_with("/v1") => format!("{}{}", self.base, &location[i + 3..]),
+            _ => location.to_owned(),
+        }
     }
 
     /// One HTTP exchange; follows a 202 job location until it completes.
@@ -197,16 +213,17 @@ impl RestClient {
             .and_then(Value::as_str)
             .ok_or_else(|| RestError::Decode("202 answer has no location".into()))?
             .to_owned();
+        let job = self.job_url(&location);
         let deadline = Instant::now() + self.job_timeout;
         let mut wait = Duration::from_millis(100);
         loop {
-            let (st, v) = self.exchange("GET", &location, None, session)?;
+            let (st, v) = self.exchange("GET", &job, None, session)?;
             if st != 202 {
                 return Ok(v);
             }
             if Instant::now() + wait > deadline {
                 return Err(RestError::Transport(
-                    location,
+                    job,
                     format!("job not done after {} s", self.job_timeout.as_secs()),
                 ));
             }
@@ -241,12 +258,17 @@ impl RestClient {
                 let v = if text.trim().is_empty() {
                     Value::Null
                 } else {
-                    serde_json::from_str(&text).map_err(|e| RestError::Decode(e.to_string()))?
+                    serde_json::from_str(&text)
+                        .map_err(|e| RestError::Decode(format!("{e} in {:?}", excerpt(&text))))?
                 };
                 Ok((status, v))
             }
             Err(ureq::Error::Status(status, resp)) => {
                 let text = resp.into_string().unwrap_or_default();
+                // API errors are JSON (503 with an ErrorCode); errors
+                // before the API is reached are plain text: 400 bad
+                // header or query, 404 "no api mapping to ...", 405, 500
+                // (zstack RestServer.java:587-600, 673-689).
                 let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 let code = v
                     .pointer("/error/code")
@@ -258,6 +280,7 @@ impl RestClient {
                     .find_map(|p| v.pointer(p).and_then(Value::as_str))
                     .filter(|s| !s.is_empty())
                     .map(str::to_owned)
+                    .or_else(|| Some(excerpt(&text)).filter(|s| !s.is_empty() && v.is_null()))
                     .unwrap_or_else(|| format!("HTTP {status}"));
                 Err(RestError::Api {
                     status,
@@ -270,10 +293,18 @@ impl RestClient {
     }
 }
 
-/// Whether the error means "your session is no longer valid" (ZStack's
-/// identity errors are `ID.xxxx`; 401 from a fronting proxy).
+/// Whether the error means "your session is no longer valid": only
+/// `ID.1001`, IdentityErrors.INVALID_SESSION (zstack
+/// header/.../identity/IdentityErrors.java:7). Other identity errors (a
+/// wrong password, ID.1000) would not be cured by logging in again.
 fn session_rejected(e: &RestError) -> bool {
-    matches!(e, RestError::Api { status, code, .. } if *status == 401 || code.starts_with("ID."))
+    matches!(e, RestError::Api { code, .. } if code == "ID.1001")
+}
+
+/// The first line of a plain-text body, at most 200 characters.
+fn excerpt(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("");
+    line.chars().take(200).collect()
 }
 
 /// Percent-encodes a query value (`state=Running` → `state%3DRunning`).

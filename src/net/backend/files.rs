@@ -9,7 +9,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::BackendError;
@@ -52,9 +52,25 @@ pub fn backup_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// `create_dir_all` with every directory it makes set to 0755 whatever the
+/// umask (the daemons that read network configuration must traverse them).
+fn create_dirs_0755(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs_0755(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o755)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn write_atomic_raw(path: &Path, content: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    create_dirs_0755(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -67,6 +83,9 @@ fn write_atomic_raw(path: &Path, content: &[u8]) -> io::Result<()> {
             .truncate(true)
             .mode(0o644)
             .open(&tmp)?;
+        // Explicitly, whatever the umask: the console runs with UMask=0077,
+        // and networkd (user systemd-network) must read what it writes.
+        f.set_permissions(fs::Permissions::from_mode(0o644))?;
         f.write_all(content)?;
         f.sync_all()?;
         drop(f);

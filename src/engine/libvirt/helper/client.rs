@@ -13,9 +13,9 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -139,7 +139,8 @@ impl HelperNode {
 
     fn start(&self) -> Result<Arc<Running>, EngineError> {
         let program = &self.cmd.program;
-        let mut cmd = Command::new(program);
+        // Own session, default signals, no terminal (crate::child).
+        let mut cmd = crate::child::command(program);
         cmd.arg("--uri")
             .arg(&self.cmd.uri)
             .stdin(Stdio::piped())
@@ -430,17 +431,35 @@ impl Running {
     }
 }
 
+/// The longest reply line read into memory (a 2,000-VM list is well under
+/// 1 MiB); a longer one is skipped, and the call it answered times out.
+const MAX_REPLY_LINE: usize = 32 << 20;
+
 /// Reads reply lines until the helper's stdout ends.
 fn read_replies(run: &Running, out: impl Read) {
+    use crate::child::{read_line_bounded, Line};
     let mut out = BufReader::new(out);
-    let mut line = String::new();
+    let mut buf = Vec::new();
     loop {
-        line.clear();
-        match out.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+        match read_line_bounded(&mut out, &mut buf, MAX_REPLY_LINE) {
+            Ok(Line::Complete) => {}
+            Ok(Line::TooLong) => {
+                tracing::warn!(
+                    pid = run.pid,
+                    "libvirt helper sent a reply longer than {MAX_REPLY_LINE} bytes; ignored"
+                );
+                continue;
+            }
+            Ok(Line::End) | Err(_) => return,
         }
-        match protocol::decode::<Reply>(&line) {
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            tracing::warn!(
+                pid = run.pid,
+                "libvirt helper sent a reply that is not UTF-8"
+            );
+            continue;
+        };
+        match protocol::decode::<Reply>(line) {
             Ok(reply) => run.deliver(reply),
             Err(e) => tracing::warn!(
                 pid = run.pid,
@@ -452,10 +471,23 @@ fn read_replies(run: &Running, out: impl Read) {
 
 /// Copies the helper's stderr into the console's log.
 fn copy_log(err: impl Read, pid: u32) {
-    for line in BufReader::new(err).split(b'\n') {
-        let Ok(line) = line else { return };
-        let text = String::from_utf8_lossy(&line[..line.len().min(MAX_LOG_LINE)]);
-        tracing::info!(pid, "libvirt helper: {}", text.trim_end());
+    use crate::child::{read_line_bounded, Line};
+    let mut err = BufReader::new(err);
+    let mut line = Vec::new();
+    loop {
+        match read_line_bounded(&mut err, &mut line, MAX_LOG_LINE) {
+            Ok(Line::Complete) => {
+                let text = String::from_utf8_lossy(&line);
+                tracing::info!(pid, "libvirt helper: {}", text.trim_end());
+            }
+            Ok(Line::TooLong) => {
+                tracing::info!(
+                    pid,
+                    "libvirt helper: (a line over {MAX_LOG_LINE} bytes, left out)"
+                )
+            }
+            Ok(Line::End) | Err(_) => return,
+        }
     }
 }
 
