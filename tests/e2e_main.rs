@@ -4,6 +4,7 @@
 //! that must neither end nor suspend the console.
 
 mod common;
+use common::poll;
 use common::tmux::{bin, children_named, q, require, Tmux};
 
 const PANELS: [&str; 8] = [
@@ -116,20 +117,12 @@ fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
 
     // SAFETY: plain syscall on a process this test started (indirectly).
     assert_eq!(unsafe { libc::kill(first as i32, libc::SIGKILL) }, 0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let second = loop {
-        let now = children_named(console, "nodeconsole-vir");
-        if let [pid] = now[..] {
-            if pid != first {
-                break pid;
-            }
+    let second = poll::until_ok("a new helper", poll::DEADLINE, || {
+        match children_named(console, "nodeconsole-vir")[..] {
+            [pid] if pid != first => Ok(pid),
+            ref now => Err(format!("{now:?}")),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new helper: {now:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    });
     assert_ne!(second, first);
     let s = t.wait_for("VM counts from the new helper", |s| {
         s.contains("Running   7") && s.contains("Total     14")
@@ -141,12 +134,7 @@ fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
     t.key("q");
     t.wait_text("EXITED:0");
     // The helper ends with the console.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::path::Path::new(&format!("/proc/{second}")).exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "helper {second} outlived the console"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    poll::until(&format!("helper {second} to end with the console"), || {
+        !std::path::Path::new(&format!("/proc/{second}")).exists()
+    });
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
 
@@ -61,6 +61,10 @@ impl Tmux {
             ])
             .arg(format!("{cmd}; echo EXITED:$? ; sleep 30"))
             .env("TERM", "xterm")
+            // A private TMPDIR: `--demo` keeps its export dir, state file
+            // and PAM files under the temp dir, per user; tests running at
+            // the same time must not share (or inherit) them.
+            .env("TMPDIR", t.dir.path())
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
@@ -128,17 +132,14 @@ impl Tmux {
     /// fails instead of hanging; not a performance assertion). Returns the
     /// screen; panics with the last screen when it never happens.
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        super::poll::until_ok(what, super::poll::DEADLINE, || {
             let s = self.capture();
             if pred(&s) {
-                return s;
+                Ok(s)
+            } else {
+                Err(s)
             }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
     }
 
     pub fn wait_text(&self, text: &str) -> String {
