@@ -34,7 +34,8 @@ fn quick(count: u16) -> PingOptions {
     PingOptions {
         count,
         interval: Duration::from_millis(50),
-        timeout: Duration::from_millis(1500),
+        // Only a lost reply waits this long; generous for a loaded machine.
+        timeout: Duration::from_secs(5),
         resolve_timeout: Duration::from_secs(2),
         payload_len: 56,
     }

@@ -7,6 +7,9 @@
 //! Classification of physical NICs (which need real hardware) is tested on
 //! the pure model with a fixture sysfs tree.
 
+#[path = "common/poll.rs"]
+mod poll;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -132,12 +135,13 @@ fn build_and_list(sys: &Path) -> [Vec<Nic>; 3] {
     ]);
     // The bridge gets carrier once its port forwards; wait for the kernel
     // (bounded), this is readiness, not a timing assertion.
-    for _ in 0..100 {
-        if ip_output(&["-o", "link", "show", "ncbr0"]).contains("state UP") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    // The veth's operstate is asserted too, and the kernel sets both
+    // asynchronously (linkwatch).
+    poll::until("ncbr0 and ncv0 to be UP", || {
+        ["ncbr0", "ncv0"]
+            .iter()
+            .all(|l| ip_output(&["-o", "link", "show", l]).contains("state UP"))
+    });
     let plain = NicCollector::new(None, sys.to_path_buf())
         .collect()
         .unwrap()
