@@ -11,13 +11,13 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
 use nodeconsole::app::executor::{Executor, MnAddrs, NetContext};
-use nodeconsole::app::menu::{self, NodeFeatures};
 use nodeconsole::app::{self, App, Settings};
 use nodeconsole::cli::Cli;
 use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
 use nodeconsole::engine::{Availability, Capability};
 use nodeconsole::export::jobs::ExportService;
+use nodeconsole::features::{self, NodeFeatures};
 use nodeconsole::net::demo::DemoNet;
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
@@ -266,7 +266,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         theme,
         tty: tty.clone().unwrap_or_else(|| "unknown".into()),
         idle_timeout: std::time::Duration::from_secs(cfg.auth.idle_timeout_s),
-        menu: menu::availability(cfg.role, &caps, &node_features),
+        menu: features::menu(cfg.role, &caps, &node_features),
         password_actions: [Availability::Available, db_pw.clone(), db_pw, bus_pw],
         terminal_info: Settings::terminal_info_lines(&cfg.terminals),
         cluster_logs,

@@ -13,6 +13,7 @@ use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::config::Role;
 use nodeconsole::engine::ServiceAction;
+use nodeconsole::features::{terminal_info, FeatureId};
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
@@ -97,8 +98,8 @@ fn right_password_opens_the_menu_and_f2_leaves_and_asks_again() {
     a.on_key(Key::Char('k'));
     assert_eq!(a.menu_cursor, 1);
     a.on_key(Key::End);
-    assert_eq!(a.menu_cursor, 11);
-    a.on_key(Key::Enter);
+    assert_eq!(a.menu_cursor, a.settings.menu.len() - 1);
+    common::menu::open(&mut a, terminal_info::ID);
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("Ctrl+Alt+F2"), "{s}");
     insta::assert_snapshot!("terminal_info_80x24", s);
@@ -131,8 +132,8 @@ fn disabled_items_explain_why() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    a.on_key(Key::Down); // Rename NIC: not built in the test settings
-    a.on_key(Key::Enter);
+    // Rename NIC: not built in the test settings
+    common::menu::open(&mut a, FeatureId("rename-nic"));
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("Not available: not built yet"), "{s}");
     a.on_key(Key::Enter);
@@ -144,7 +145,7 @@ fn root_password_change_flow() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    a.on_key(Key::Enter); // Change Passwords
+    common::menu::open(&mut a, FeatureId("change-passwords"));
     let s = text(&draw(&a, 80, 24));
     assert!(
         s.contains("System root password") && s.contains("MySQL root password (unavailable)"),
@@ -284,10 +285,7 @@ fn service_control_needs_the_typed_phrase() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    for _ in 0..8 {
-        a.on_key(Key::Down);
-    }
-    a.on_key(Key::Enter);
+    common::menu::open(&mut a, FeatureId("service-control"));
     a.on_key(Key::Down);
     a.on_key(Key::Down);
     a.on_key(Key::Enter); // Restart

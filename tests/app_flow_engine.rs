@@ -14,16 +14,17 @@ use nodeconsole::app::keys::Key;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::engine::{ConsoleProxy, DbAccount, ServiceAction};
+use nodeconsole::features::FeatureId;
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
-const PASSWORDS: usize = 0;
-const CONSOLE_PROXY: usize = 5;
-const COLLECT_LOGS: usize = 6;
-const BACKUP: usize = 7;
-const SERVICE: usize = 8;
-const RESET: usize = 9;
-const RESET_DROP: usize = 10;
+const PASSWORDS: FeatureId = FeatureId("change-passwords");
+const CONSOLE_PROXY: FeatureId = FeatureId("console-proxy");
+const COLLECT_LOGS: FeatureId = FeatureId("collect-logs");
+const BACKUP: FeatureId = FeatureId("backup-database");
+const SERVICE: FeatureId = FeatureId("service-control");
+const RESET: FeatureId = FeatureId("reset");
+const RESET_DROP: FeatureId = FeatureId("reset-drop-database");
 
 /// Every screen a test drew, so that it can check no password leaked.
 struct T {
@@ -81,13 +82,14 @@ impl T {
         self.screens.push(s);
     }
 
-    fn open(&mut self, i: usize) {
-        self.key(Key::Home);
-        for _ in 0..i {
-            self.key(Key::Down);
-        }
-        assert_eq!(self.a.menu_cursor, i);
-        self.key(Key::Enter);
+    /// Opens feature `id` with keys, recording every screen.
+    fn open(&mut self, id: FeatureId) {
+        let mut screens = std::mem::take(&mut self.screens);
+        common::menu::open_with(&mut self.a, id, &mut |a, k| {
+            a.on_key(k);
+            screens.push(text(&draw(a, 80, 24)));
+        });
+        self.screens = screens;
     }
 
     fn choose(&mut self, i: usize) {

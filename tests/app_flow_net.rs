@@ -14,14 +14,15 @@ use nodeconsole::app::keys::Key;
 use nodeconsole::app::net_flow::CREATE_BOND;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
+use nodeconsole::features::FeatureId;
 use nodeconsole::net::validate::BondMode;
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
-const RENAME: usize = 1;
-const TEST_NETWORK: usize = 2;
-const CONFIGURE: usize = 3;
-const MANAGEMENT: usize = 4;
+const RENAME: FeatureId = FeatureId("rename-nic");
+const TEST_NETWORK: FeatureId = FeatureId("test-network");
+const CONFIGURE: FeatureId = FeatureId("configure-networks");
+const MANAGEMENT: FeatureId = FeatureId("set-management-network");
 
 /// A ZStack-like management node with every item available, NICs known,
 /// past the gate and on the menu.
@@ -62,14 +63,9 @@ fn screen(a: &App) -> String {
     text(&draw(a, 80, 24))
 }
 
-/// Moves the menu cursor to row `i` with keys and opens it.
-fn open(a: &mut App, i: usize) {
-    a.on_key(Key::Home);
-    for _ in 0..i {
-        a.on_key(Key::Down);
-    }
-    assert_eq!(a.menu_cursor, i);
-    a.on_key(Key::Enter);
+/// Moves the menu cursor to feature `id` with keys and opens it.
+fn open(a: &mut App, id: FeatureId) {
+    common::menu::open(a, id);
 }
 
 fn choice_labels(a: &App) -> Vec<String> {

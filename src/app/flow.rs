@@ -3,16 +3,16 @@
 //! job -> result). Pure transitions on [`App`]; side effects are queued as
 //! [`Effect`]s for the executor.
 
-use std::time::Duration;
-
 use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
 use super::keys::Key;
 use super::menu::MenuItem;
+use super::session::RootSession;
 use super::state::{App, Screen};
 use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
 use crate::engine::{Availability, ServiceAction};
+use crate::features::FeatureId;
 use crate::kit::{
-    Choice, Confirm, Field, FieldKind, Form, Handled, Message, Password, Phrase, Progress, Tone,
+    Choice, Confirm, Field, FieldKind, Form, Handled, Message, Phrase, Progress, Tone,
 };
 
 /// Labels of the Change Passwords sub-menu.
@@ -24,11 +24,6 @@ pub const PASSWORD_ACTIONS: [&str; 4] = [
 ];
 
 impl App {
-    /// Whether an authenticated session is open.
-    pub fn authenticated(&self) -> bool {
-        self.session.is_some()
-    }
-
     fn close_to(&mut self, after: After) {
         self.window = None;
         if after == After::Main || !self.authenticated() {
@@ -36,90 +31,37 @@ impl App {
         }
     }
 
-    /// Ends the authenticated session and returns to the main screen.
-    pub fn end_session(&mut self, why: &str) {
-        if self.session.take().is_some() {
-            tracing::info!(target: "audit", user = "root", reason = why, "session ended");
-        }
-        self.screen = Screen::Main;
-        self.window = None;
-        self.dirty = true;
+    /// F12's flow past the gate: reboot or power off.
+    pub(crate) fn open_power(&mut self, _root: &RootSession) {
+        self.window = Some(Window::Choice(
+            Choice::new(
+                "Reboot/Poweroff",
+                vec![("Reboot".into(), None), ("Poweroff".into(), None)],
+            ),
+            ChoiceFor::Power,
+        ));
     }
 
-    /// Opens the root password window for `purpose`.
-    pub fn open_gate(&mut self, purpose: GatePurpose) {
-        let what = match purpose {
-            GatePurpose::SystemConfiguration => "System Configuration",
-            GatePurpose::Power => "Reboot/Poweroff",
+    /// Enter on a menu row: an unavailable feature says why; an available
+    /// one opens with the root session.
+    pub fn open_feature(&mut self, id: FeatureId) {
+        self.dirty = true;
+        let Some(root) = self.root() else { return };
+        let Some(row) = self.settings.menu.iter().find(|r| r.id() == id).cloned() else {
+            return;
         };
-        let retry_at = self.gate_wait().map(|w| self.mono_now + w);
-        self.window = Some(Window::Password(Password::new(what, retry_at), purpose));
-        self.dirty = true;
-    }
-
-    /// Seconds the operator must still wait before the next try.
-    pub fn gate_wait(&self) -> Option<Duration> {
-        self.backoff.remaining(self.mono_now)
-    }
-
-    /// The result of a PAM check.
-    pub fn on_auth_result(&mut self, purpose: GatePurpose, result: Result<(), String>) {
-        let now = self.mono_now;
-        match result {
-            Ok(()) => {
-                self.backoff.record_success();
-                self.session = Some(now);
-                tracing::info!(tty = %self.settings.tty, ?purpose, "gate opened");
-                match purpose {
-                    GatePurpose::SystemConfiguration => {
-                        self.window = None;
-                        self.screen = Screen::SysConfig;
-                        self.menu_cursor = 0;
-                    }
-                    GatePurpose::Power => {
-                        self.window = Some(Window::Choice(
-                            Choice::new(
-                                "Reboot/Poweroff",
-                                vec![("Reboot".into(), None), ("Poweroff".into(), None)],
-                            ),
-                            ChoiceFor::Power,
-                        ));
-                    }
-                }
-            }
-            Err(e) => {
-                self.backoff.record_failure(now);
-                tracing::info!(tty = %self.settings.tty, ?purpose, "gate refused");
-                let mut lines = vec![e];
-                if let Some(w) = self.backoff.remaining(now) {
-                    lines.push(format!(
-                        "Too many failures: the next try is possible in {} s.",
-                        w.as_secs().max(1)
-                    ));
-                }
-                self.window = Some(Window::Message(
-                    Message {
-                        title: "Authentication failed".into(),
-                        lines,
-                        tone: Tone::Error,
-                    },
-                    After::Main,
-                ));
-            }
+        if let Availability::Unavailable(why) = row.availability {
+            self.window = Some(Window::Message(
+                Message::new(
+                    row.feature.label(self.settings.engine_display),
+                    vec![format!("Not available: {why}")],
+                    Tone::Info,
+                ),
+                After::Menu,
+            ));
+            return;
         }
-        self.dirty = true;
-    }
-
-    /// Idle timeout: called on every tick.
-    pub fn check_idle(&mut self) {
-        let Some(_) = self.session else { return };
-        if matches!(self.window, Some(Window::Progress(..) | Window::Keep(..))) {
-            return; // never lock under a running job; the result comes first
-        }
-        let idle = self.mono_now.saturating_duration_since(self.last_input);
-        if idle >= self.settings.idle_timeout {
-            self.end_session("idle timeout");
-        }
+        row.feature.open(self, &root);
     }
 
     /// Keys while a window is open.
@@ -228,29 +170,10 @@ impl App {
         }
     }
 
-    /// Enter on a menu item.
-    pub fn open_item(&mut self, item: MenuItem) {
-        self.dirty = true;
+    /// Opens an item not yet moved into its own feature module.
+    pub(crate) fn open_item(&mut self, item: MenuItem) {
         let engine = self.settings.engine_display;
         let label = item.label(engine);
-        let avail = self
-            .settings
-            .menu
-            .iter()
-            .find(|(i, _)| *i == item)
-            .map(|(_, a)| a.clone())
-            .unwrap_or(Availability::Unavailable("not on this node".into()));
-        if let Availability::Unavailable(why) = avail {
-            self.window = Some(Window::Message(
-                Message {
-                    title: label,
-                    lines: vec![format!("Not available: {why}")],
-                    tone: Tone::Info,
-                },
-                After::Menu,
-            ));
-            return;
-        }
         match item {
             MenuItem::ChangePasswords => {
                 let opts = PASSWORD_ACTIONS
@@ -269,16 +192,6 @@ impl App {
                 self.window = Some(Window::Choice(
                     Choice::new("Change Passwords", opts),
                     ChoiceFor::PasswordKind,
-                ));
-            }
-            MenuItem::TerminalInfo => {
-                self.window = Some(Window::Message(
-                    Message {
-                        title: "Terminal Info".into(),
-                        lines: self.settings.terminal_info.clone(),
-                        tone: Tone::Info,
-                    },
-                    After::Menu,
                 ));
             }
             MenuItem::ServiceControl => {

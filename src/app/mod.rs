@@ -12,6 +12,7 @@ pub mod keys;
 pub mod menu;
 pub mod net_flow;
 pub mod run;
+pub mod session;
 pub mod state;
 pub mod update;
 pub mod window;
