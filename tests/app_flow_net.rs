@@ -14,6 +14,7 @@ use nodeconsole::app::keys::Key;
 use nodeconsole::app::net_flow::CREATE_BOND;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
+use nodeconsole::features::task::Reply;
 use nodeconsole::features::FeatureId;
 use nodeconsole::net::validate::BondMode;
 use nodeconsole::testdata;
@@ -313,10 +314,10 @@ fn test_network_prefilled_refuses_bad_targets_and_cancels() {
     assert!(s.contains("cancelling"), "{s}");
     update(
         &mut a,
-        UpdateData::JobDone(Ok(vec![
+        UpdateData::TaskDone(Reply::Done(Ok(vec![
             "4 packets transmitted, 4 received, 0% packet loss".into(),
             "rtt min/avg/max = 0.1/0.2/0.4 ms".into(),
-        ])),
+        ]))),
     );
     let s = screen(&a);
     assert!(
@@ -338,7 +339,7 @@ fn test_network_accepts_a_host_name_and_shows_failure() {
     assert!(matches!(job(&mut a), JobRequest::Ping { target } if target == "mirrors.example.org"));
     update(
         &mut a,
-        UpdateData::JobDone(Err("no reply from mirrors.example.org".into())),
+        UpdateData::TaskDone(Reply::Done(Err("no reply from mirrors.example.org".into()))),
     );
     let s = screen(&a);
     assert!(s.contains("no reply from mirrors.example.org"), "{s}");

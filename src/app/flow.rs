@@ -1,30 +1,22 @@
-//! The privileged flows: the root password gate, the System Configuration
-//! menu, and each operation's sequence of windows (form -> confirmation ->
-//! job -> result). Pure transitions on [`App`]; side effects are queued as
-//! [`Effect`]s for the executor.
+//! Window dispatch: a key goes to the open window's widget; what the
+//! widget answers (accept, cancel) goes to the window's step, one generic
+//! path for every feature (no per-feature arm here). Also starting a
+//! feature's task and showing its result. Pure transitions on [`App`];
+//! side effects are queued as [`Effect`]s for the runner.
 
-use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
+use super::effect::{Effect, GatePurpose, JobRequest};
 use super::keys::Key;
-use super::menu::MenuItem;
 use super::session::RootSession;
 use super::state::{App, Screen};
-use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
-use crate::engine::{Availability, ServiceAction};
+use super::window::{After, ChoiceFor, ConfirmFor, FormFor, Window};
+use crate::engine::Availability;
+use crate::features::step::{Input, Next};
+use crate::features::task::{Reply, Task};
 use crate::features::FeatureId;
-use crate::kit::{
-    Choice, Confirm, Field, FieldKind, Form, Handled, Message, Phrase, Progress, Tone,
-};
-
-/// Labels of the Change Passwords sub-menu.
-pub const PASSWORD_ACTIONS: [&str; 4] = [
-    "System root password",
-    "MySQL root password",
-    "MySQL zstack password",
-    "RabbitMQ zstack password",
-];
+use crate::kit::{Form, Handled, Message, Progress, Tone};
 
 impl App {
-    fn close_to(&mut self, after: After) {
+    pub(crate) fn close_to(&mut self, after: After) {
         self.window = None;
         if after == After::Main || !self.authenticated() {
             self.end_session("closed");
@@ -32,14 +24,8 @@ impl App {
     }
 
     /// F12's flow past the gate: reboot or power off.
-    pub(crate) fn open_power(&mut self, _root: &RootSession) {
-        self.window = Some(Window::Choice(
-            Choice::new(
-                "Reboot/Poweroff",
-                vec![("Reboot".into(), None), ("Poweroff".into(), None)],
-            ),
-            ChoiceFor::Power,
-        ));
+    pub(crate) fn open_power(&mut self, root: &RootSession) {
+        crate::features::power::open(self, root);
     }
 
     /// Enter on a menu row: an unavailable feature says why; an available
@@ -64,6 +50,15 @@ impl App {
         row.feature.open(self, &root);
     }
 
+    /// Hands `input` to `next`, which needs the root session; without one
+    /// (it ended) the window just closes to the main screen.
+    fn step(&mut self, next: Next, input: Input) {
+        match self.root() {
+            Some(root) => next.accept(self, &root, input),
+            None => self.close_to(After::Main),
+        }
+    }
+
     /// Keys while a window is open.
     pub fn on_window_key(&mut self, key: Key) {
         let Some(mut w) = self.window.take() else {
@@ -74,8 +69,7 @@ impl App {
             Window::Password(pw, purpose) => match pw.on_key(key, self.mono_now) {
                 Handled::Stay => self.window = Some(w),
                 Handled::Cancel => {
-                    let p = *purpose;
-                    if p == GatePurpose::Power || !self.authenticated() {
+                    if *purpose == GatePurpose::Power || !self.authenticated() {
                         self.screen = Screen::Main;
                     }
                 }
@@ -98,49 +92,45 @@ impl App {
             },
             Window::Choice(choice, purpose) => match choice.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => {
-                    let p = *purpose;
-                    self.close_to(if p == ChoiceFor::Power {
-                        After::Main
-                    } else {
-                        After::Menu
-                    });
-                }
+                Handled::Cancel => self.close_to(match purpose {
+                    ChoiceFor::Step(next) => next.cancel_to(),
+                    _ => After::Menu,
+                }),
                 Handled::Accept => {
-                    let (cursor, p) = (choice.cursor, *purpose);
-                    self.on_choice(p, cursor);
+                    let cursor = choice.cursor;
+                    match purpose.clone() {
+                        ChoiceFor::Step(next) => self.step(next, Input::Chosen(cursor)),
+                        p @ (ChoiceFor::RenameNic
+                        | ChoiceFor::ConfigureNic
+                        | ChoiceFor::ManagementIp) => self.on_net_choice(p, cursor),
+                    }
                 }
             },
-            Window::Phrase(phrase, purpose) => match phrase.on_key(key) {
+            Window::Phrase(phrase, next) => match phrase.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => {
-                    let p = *purpose;
-                    self.close_to(if matches!(p, PhraseFor::Power(_)) {
-                        After::Main
-                    } else {
-                        After::Menu
-                    });
-                }
+                Handled::Cancel => self.close_to(next.cancel_to()),
                 Handled::Accept => {
-                    let p = *purpose;
-                    self.on_phrase(p);
+                    let next = next.clone();
+                    self.step(next, Input::Confirmed);
                 }
             },
             Window::Confirm(confirm, purpose) => match confirm.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(After::Menu),
-                Handled::Accept => {
-                    let p = purpose.clone();
-                    self.on_confirm(p);
-                }
+                Handled::Cancel => self.close_to(match purpose {
+                    ConfirmFor::Step(next) => next.cancel_to(),
+                    ConfirmFor::Job(_) => After::Menu,
+                }),
+                Handled::Accept => match purpose.clone() {
+                    ConfirmFor::Step(next) => self.step(next, Input::Confirmed),
+                    ConfirmFor::Job(req) => self.start_job(req),
+                },
             },
-            Window::Form(form, purpose) => match form.on_key(key) {
+            Window::Form(form, _) => match form.on_key(key) {
                 Handled::Stay => self.window = Some(w),
                 Handled::Cancel => self.close_to(After::Menu),
                 Handled::Accept => {
-                    let p = *purpose;
-                    if let Window::Form(form, _) = w {
-                        self.on_form(form, p);
+                    if let Window::Form(form, purpose) = w {
+                        self.on_form(form, purpose);
                     }
                 }
             },
@@ -170,297 +160,49 @@ impl App {
         }
     }
 
-    /// Opens an item not yet moved into its own feature module.
-    pub(crate) fn open_item(&mut self, item: MenuItem) {
-        let engine = self.settings.engine_display;
-        let label = item.label(engine);
-        match item {
-            MenuItem::ChangePasswords => {
-                let opts = PASSWORD_ACTIONS
-                    .iter()
-                    .zip(self.settings.password_actions.iter())
-                    .map(|(l, a)| {
-                        (
-                            l.to_string(),
-                            match a {
-                                Availability::Available => None,
-                                Availability::Unavailable(w) => Some(w.clone()),
-                            },
-                        )
-                    })
-                    .collect();
-                self.window = Some(Window::Choice(
-                    Choice::new("Change Passwords", opts),
-                    ChoiceFor::PasswordKind,
-                ));
-            }
-            MenuItem::ServiceControl => {
-                self.window = Some(Window::Choice(
-                    Choice::new(
-                        label,
-                        vec![
-                            (format!("Start {engine} Service"), None),
-                            (format!("Stop {engine} Service"), None),
-                            (format!("Restart {engine} Service"), None),
-                        ],
-                    ),
-                    ChoiceFor::ServiceAction,
-                ));
-            }
-            MenuItem::RenameNic
-            | MenuItem::TestNetwork
-            | MenuItem::ConfigureNetworks
-            | MenuItem::SetManagementNetwork => self.open_net_item(item),
-            MenuItem::ConsoleProxy => {
-                self.effects.push(Effect::LoadConsoleProxy);
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: label,
-                        phase: "Reading the current settings...".into(),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-            MenuItem::CollectLogs => {
-                let cluster = self.settings.cluster_logs;
-                self.start_job(JobRequest::CollectLogs { cluster });
-            }
-            MenuItem::BackupDatabase => self.start_job(JobRequest::BackupDatabase),
-            MenuItem::Reset | MenuItem::ResetDropDatabase => {
-                let drop_database = item == MenuItem::ResetDropDatabase;
-                let name = self.settings.engine_name;
-                let phrase = if drop_database {
-                    format!("reset {name} drop database")
-                } else {
-                    format!("reset {name}")
-                };
-                let mut lines =
-                    vec!["EXTREMELY DANGEROUS: this reinstalls the service.".to_string()];
-                if drop_database {
-                    lines.push("The database is emptied: all cloud data is lost.".into());
-                }
-                self.window = Some(Window::Phrase(
-                    Phrase::new(label, lines, phrase),
-                    PhraseFor::Reset { drop_database },
-                ));
+    fn on_form(&mut self, form: Form, purpose: FormFor) {
+        match purpose {
+            FormFor::Step(next) => self.step(next, Input::Form(form)),
+            p @ (FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond) => {
+                self.on_net_form(form, p)
             }
         }
     }
 
-    fn on_choice(&mut self, purpose: ChoiceFor, cursor: usize) {
-        let engine = self.settings.engine_display;
-        let name = self.settings.engine_name;
-        match purpose {
-            ChoiceFor::Power => {
-                let c = if cursor == 0 {
-                    PowerChoice::Reboot
-                } else {
-                    PowerChoice::PowerOff
-                };
-                let what = if c == PowerChoice::Reboot {
-                    "reboots"
-                } else {
-                    "powers off"
-                };
-                self.window = Some(Window::Phrase(
-                    Phrase::new(
-                        if c == PowerChoice::Reboot {
-                            "Reboot"
-                        } else {
-                            "Poweroff"
-                        },
-                        vec![format!("This {what} the node {}.", self.settings.hostname)],
-                        c.phrase(),
-                    ),
-                    PhraseFor::Power(c),
-                ));
-            }
-            ChoiceFor::PasswordKind => match cursor {
-                0 => {
-                    self.window = Some(Window::Form(
-                        Form::new(
-                            "Change system root password",
-                            vec![
-                                Field::new("Old password", FieldKind::Password),
-                                Field::new("New password", FieldKind::Password),
-                                Field::new("Confirm", FieldKind::Password),
-                            ],
-                        ),
-                        FormFor::RootPassword,
-                    ));
-                }
-                1 => self.open_password_form(crate::engine::DbAccount::Root),
-                2 => self.open_password_form(crate::engine::DbAccount::Zstack),
-                3 => self.open_bus_password_form(),
-                _ => self.close_to(After::Menu),
+    /// Starts `task` under the progress window; its reply goes to `then`,
+    /// or without one to the generic result window. Needs the root
+    /// session: no task runs without the gate.
+    pub fn start_task(&mut self, _root: &RootSession, task: Task, then: Option<Next>) {
+        let req = &task.0;
+        if req.audited() {
+            tracing::info!(target: "audit", user = "root", job = ?req, "job started");
+        }
+        self.window = Some(Window::Progress(
+            Progress {
+                title: req.title(),
+                phase: req.phase(),
+                cancellable: req.cancellable(),
+                ..Default::default()
             },
-            ChoiceFor::RenameNic | ChoiceFor::ConfigureNic | ChoiceFor::ManagementIp => {
-                self.on_net_choice(purpose, cursor)
-            }
-            ChoiceFor::ServiceAction => {
-                let a = match cursor {
-                    0 => ServiceAction::Start,
-                    1 => ServiceAction::Stop,
-                    _ => ServiceAction::Restart,
-                };
-                let phrase = format!("{} {name}", a.verb());
-                self.window = Some(Window::Phrase(
-                    Phrase::new(
-                        JobRequest::Service(a).title(engine),
-                        vec!["This may take several minutes.".into()],
-                        phrase,
-                    ),
-                    PhraseFor::Service(a),
-                ));
-            }
-        }
+            then,
+        ));
+        self.effects.push(Effect::Task(task));
+        self.dirty = true;
     }
 
-    fn on_phrase(&mut self, purpose: PhraseFor) {
-        match purpose {
-            PhraseFor::Power(c) => {
-                tracing::info!(target: "audit", user = "root", action = c.method(), "power action confirmed");
-                self.effects.push(Effect::Power(c));
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: format!("{} requested", c.method()),
-                        phase: format!("Asking logind to {}...", c.method().to_lowercase()),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-            PhraseFor::Service(a) => self.start_job(JobRequest::Service(a)),
-            PhraseFor::Reset { drop_database } => {
-                self.start_job(JobRequest::Reset { drop_database })
-            }
-        }
-    }
-
+    /// Starts a network job (transitional).
     pub(crate) fn start_job(&mut self, req: JobRequest) {
         tracing::info!(target: "audit", user = "root", job = ?req, "job started");
         self.window = Some(Window::Progress(
             Progress {
-                title: req.title(self.settings.engine_display),
+                title: req.title(),
                 phase: "Starting...".into(),
                 cancellable: req.cancellable(),
                 ..Default::default()
             },
-            Some(req.clone()),
+            None,
         ));
         self.effects.push(Effect::Job(req));
-    }
-
-    fn on_form(&mut self, mut form: Form, purpose: FormFor) {
-        match purpose {
-            FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond => {
-                self.on_net_form(form, purpose)
-            }
-            FormFor::DbPassword(_) | FormFor::BusPassword | FormFor::ConsoleProxy => {
-                self.on_engine_form(form, purpose)
-            }
-            FormFor::RootPassword => {
-                for i in 0..3 {
-                    if form.fields[i].is_empty() {
-                        form.fail(i, "must not be empty");
-                        self.window = Some(Window::Form(form, purpose));
-                        return;
-                    }
-                }
-                if form.fields[1].secret != form.fields[2].secret {
-                    form.fields[2].secret.clear();
-                    form.fail(2, "the new passwords do not match");
-                    self.window = Some(Window::Form(form, purpose));
-                    return;
-                }
-                if form.fields[0].secret == form.fields[1].secret {
-                    form.fields[1].secret.clear();
-                    form.fields[2].secret.clear();
-                    form.fail(1, "the new password equals the old one");
-                    self.window = Some(Window::Form(form, purpose));
-                    return;
-                }
-                let old = std::mem::take(&mut form.fields[0].secret);
-                let new = std::mem::take(&mut form.fields[1].secret);
-                self.window = Some(Window::Confirm(
-                    Confirm {
-                        title: "Change system root password".into(),
-                        lines: vec![
-                            "Change the password of root on this node?".into(),
-                            "Press Y to change it, N to cancel.".into(),
-                        ],
-                        warn: false,
-                    },
-                    ConfirmFor::RootPassword { old, new },
-                ));
-            }
-        }
-    }
-
-    fn on_confirm(&mut self, purpose: ConfirmFor) {
-        match purpose {
-            ConfirmFor::Job(req) => self.start_job(req),
-            ConfirmFor::RootPassword { old, new } => {
-                self.effects.push(Effect::ChangeRootPassword { old, new });
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: "Change system root password".into(),
-                        phase: "Changing the password through PAM...".into(),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-        }
-    }
-
-    /// The result of a root password change.
-    pub fn on_password_changed(&mut self, result: Result<Vec<String>, String>) {
-        let (tone, mut lines) = match result {
-            Ok(msgs) => {
-                tracing::info!(target: "audit", user = "root", "root password changed");
-                (Tone::Success, {
-                    let mut l = vec!["The root password was changed.".to_string()];
-                    l.extend(msgs);
-                    l
-                })
-            }
-            Err(e) => {
-                tracing::warn!(target: "audit", user = "root", error = %e, "root password change failed");
-                (
-                    Tone::Error,
-                    vec!["The root password was NOT changed.".to_string(), e],
-                )
-            }
-        };
-        lines.retain(|l| !l.trim().is_empty());
-        self.window = Some(Window::Message(
-            Message {
-                title: "Change system root password".into(),
-                lines,
-                tone,
-            },
-            After::Menu,
-        ));
-        self.dirty = true;
-    }
-
-    /// The result of a power request. The session ends with F12's flow.
-    pub fn on_power_done(&mut self, result: Result<String, String>) {
-        let (tone, lines) = match result {
-            Ok(m) => (Tone::Success, vec![m]),
-            Err(e) => (Tone::Error, vec![e]),
-        };
-        self.window = Some(Window::Message(
-            Message {
-                title: "Reboot/Poweroff".into(),
-                lines,
-                tone,
-            },
-            After::Main,
-        ));
-        self.dirty = true;
     }
 
     /// Progress of the running job.
@@ -480,28 +222,36 @@ impl App {
         }
     }
 
-    /// The end of the running job.
-    pub fn on_job_done(&mut self, result: Result<Vec<String>, String>) {
-        let title = match &self.window {
-            Some(Window::Progress(p, _)) => p.title.clone(),
-            _ => "Job".into(),
+    /// The end of the running task: to the step waiting on it, else the
+    /// generic result window titled like the progress window.
+    pub fn on_task_done(&mut self, reply: Reply) {
+        self.dirty = true;
+        let (title, then) = match self.window.take() {
+            Some(Window::Progress(p, then)) => (p.title, then),
+            other => {
+                self.window = other;
+                ("Job".to_string(), None)
+            }
         };
-        let (tone, lines) = match result {
-            Ok(l) => {
+        if let Some(next) = then {
+            return self.step(next, Input::Reply(reply));
+        }
+        let (tone, lines) = match reply {
+            Reply::Done(Ok(l)) => {
                 tracing::info!(target: "audit", job = %title, "job succeeded");
                 (Tone::Success, l)
             }
-            Err(e) => {
+            Reply::Done(Err(e)) => {
                 tracing::warn!(target: "audit", job = %title, error = %e, "job failed");
                 (Tone::Error, vec![e])
             }
+            Reply::Value(_) => (Tone::Error, vec!["the task answered no result".into()]),
         };
         let after = if self.authenticated() {
             After::Menu
         } else {
             After::Main
         };
-        self.window = Some(Window::Message(Message { title, lines, tone }, after));
-        self.dirty = true;
+        self.window = Some(Window::Message(Message::new(title, lines, tone), after));
     }
 }

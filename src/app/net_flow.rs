@@ -75,7 +75,7 @@ impl App {
 
     /// Enter on a network item.
     pub fn open_net_item(&mut self, item: MenuItem) {
-        let label = item.label(self.settings.engine_display);
+        let label = item.label();
         let nics = self.nics_now();
         match item {
             MenuItem::TestNetwork => {
@@ -135,7 +135,6 @@ impl App {
                     ChoiceFor::ManagementIp,
                 ));
             }
-            _ => {}
         }
     }
 

@@ -221,20 +221,12 @@ impl App {
                 self.on_auth_result(purpose, result);
                 true
             }
-            UpdateData::PasswordChanged(r) => {
-                self.on_password_changed(r);
-                true
-            }
-            UpdateData::PowerDone(r) => {
-                self.on_power_done(r);
-                true
-            }
             UpdateData::Job(ev) => {
                 self.on_job_progress(ev);
                 true
             }
-            UpdateData::JobDone(r) => {
-                self.on_job_done(r);
+            UpdateData::TaskDone(r) => {
+                self.on_task_done(r);
                 true
             }
             UpdateData::ConfirmKeep { seconds, lines } => {
@@ -243,10 +235,6 @@ impl App {
             }
             UpdateData::KeepOutcome(r) => {
                 self.on_keep_outcome(r);
-                true
-            }
-            UpdateData::ConsoleProxyLoaded(r) => {
-                self.on_console_proxy_loaded(r);
                 true
             }
         };

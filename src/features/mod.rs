@@ -9,12 +9,23 @@
 //! lists the features in menu order and the menu of a role is built from
 //! it (xsconsole's one plugin per feature).
 
+pub mod backup_database;
+pub mod change_passwords;
+pub mod collect_logs;
+pub mod console_proxy;
+mod export_task;
 mod legacy;
+pub mod power;
+pub mod reset;
+pub mod service_control;
+pub mod step;
+pub mod task;
 pub mod terminal_info;
 
 use std::fmt;
 
 use crate::app::session::RootSession;
+use crate::app::window::Window;
 use crate::app::App;
 use crate::config::Role;
 use crate::engine::{Availability, Capabilities};
@@ -61,17 +72,17 @@ impl fmt::Debug for dyn Feature {
 /// The features in the spec's menu order; a role's menu keeps this order
 /// and drops the items it does not have.
 pub static REGISTRY: &[&dyn Feature] = &[
-    &legacy::CHANGE_PASSWORDS,
+    &change_passwords::FEATURE,
     &legacy::RENAME_NIC,
     &legacy::TEST_NETWORK,
     &legacy::CONFIGURE_NETWORKS,
     &legacy::SET_MANAGEMENT_NETWORK,
-    &legacy::CONSOLE_PROXY,
-    &legacy::COLLECT_LOGS,
-    &legacy::BACKUP_DATABASE,
-    &legacy::SERVICE_CONTROL,
-    &legacy::RESET,
-    &legacy::RESET_DROP_DATABASE,
+    &console_proxy::FEATURE,
+    &collect_logs::FEATURE,
+    &backup_database::FEATURE,
+    &service_control::FEATURE,
+    &reset::FEATURE,
+    &reset::DROP_DATABASE,
     &terminal_info::FEATURE,
 ];
 
@@ -124,6 +135,23 @@ impl Default for NodeFeatures {
             exports: not_built(),
         }
     }
+}
+
+/// The Y/N window of an engine change that restarts the management
+/// service: `what` asks the question, `then` runs on Y.
+pub(crate) fn confirm_slow(title: &str, what: String, then: impl step::Step + Clone) -> Window {
+    Window::confirm(
+        crate::kit::Confirm {
+            title: title.into(),
+            lines: vec![
+                what,
+                "This restarts the management service and takes a while.".into(),
+                "Press Y to go on, N to cancel.".into(),
+            ],
+            warn: true,
+        },
+        then,
+    )
 }
 
 #[cfg(test)]
