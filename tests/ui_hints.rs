@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use common::screen::{draw, text};
 use nodeconsole::app::effect::GatePurpose;
-use nodeconsole::app::window::{After, FormFor, Window};
+use nodeconsole::app::window::{After, Window};
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::config::Role;
 use nodeconsole::features::step::Start;
 use nodeconsole::features::task::Task;
-use nodeconsole::features::{backup_database, change_passwords, service_control};
+use nodeconsole::features::{backup_database, change_passwords, service_control, test_network};
 use nodeconsole::kit::{
     Choice, Confirm, Field, FieldKind, Form, Keep, Message, Password, Phrase, Progress, Tone,
 };
@@ -184,7 +184,7 @@ fn states() -> Vec<State> {
             Box::new(move || {
                 with(
                     authed(Role::Management),
-                    Window::Form(form(n), FormFor::Ping),
+                    Window::form(form(n), test_network::Submit),
                 )
             }),
         ));

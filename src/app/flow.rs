@@ -4,16 +4,16 @@
 //! feature's task and showing its result. Pure transitions on [`App`];
 //! side effects are queued as [`Effect`]s for the runner.
 
-use super::effect::{Effect, GatePurpose, JobRequest};
+use super::effect::{Effect, GatePurpose};
 use super::keys::Key;
 use super::session::RootSession;
 use super::state::{App, Screen};
-use super::window::{After, ChoiceFor, ConfirmFor, FormFor, Window};
+use super::window::{After, Window};
 use crate::engine::Availability;
 use crate::features::step::{Input, Next};
 use crate::features::task::{Reply, Task};
 use crate::features::FeatureId;
-use crate::kit::{Form, Handled, Message, Progress, Tone};
+use crate::kit::{Handled, Keep, Message, Progress, Tone};
 
 impl App {
     pub(crate) fn close_to(&mut self, after: After) {
@@ -92,18 +92,10 @@ impl App {
             },
             Window::Choice(choice, purpose) => match choice.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(match purpose {
-                    ChoiceFor::Step(next) => next.cancel_to(),
-                    _ => After::Menu,
-                }),
+                Handled::Cancel => self.close_to(purpose.cancel_to()),
                 Handled::Accept => {
-                    let cursor = choice.cursor;
-                    match purpose.clone() {
-                        ChoiceFor::Step(next) => self.step(next, Input::Chosen(cursor)),
-                        p @ (ChoiceFor::RenameNic
-                        | ChoiceFor::ConfigureNic
-                        | ChoiceFor::ManagementIp) => self.on_net_choice(p, cursor),
-                    }
+                    let (cursor, next) = (choice.cursor, purpose.clone());
+                    self.step(next, Input::Chosen(cursor));
                 }
             },
             Window::Phrase(phrase, next) => match phrase.on_key(key) {
@@ -116,21 +108,18 @@ impl App {
             },
             Window::Confirm(confirm, purpose) => match confirm.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(match purpose {
-                    ConfirmFor::Step(next) => next.cancel_to(),
-                    ConfirmFor::Job(_) => After::Menu,
-                }),
-                Handled::Accept => match purpose.clone() {
-                    ConfirmFor::Step(next) => self.step(next, Input::Confirmed),
-                    ConfirmFor::Job(req) => self.start_job(req),
-                },
-            },
-            Window::Form(form, _) => match form.on_key(key) {
-                Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(After::Menu),
+                Handled::Cancel => self.close_to(purpose.cancel_to()),
                 Handled::Accept => {
-                    if let Window::Form(form, purpose) = w {
-                        self.on_form(form, purpose);
+                    let next = purpose.clone();
+                    self.step(next, Input::Confirmed);
+                }
+            },
+            Window::Form(form, next) => match form.on_key(key) {
+                Handled::Stay => self.window = Some(w),
+                Handled::Cancel => self.close_to(next.cancel_to()),
+                Handled::Accept => {
+                    if let Window::Form(form, next) = w {
+                        self.step(next, Input::Form(form));
                     }
                 }
             },
@@ -160,15 +149,6 @@ impl App {
         }
     }
 
-    fn on_form(&mut self, form: Form, purpose: FormFor) {
-        match purpose {
-            FormFor::Step(next) => self.step(next, Input::Form(form)),
-            p @ (FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond) => {
-                self.on_net_form(form, p)
-            }
-        }
-    }
-
     /// Starts `task` under the progress window; its reply goes to `then`,
     /// or without one to the generic result window. Needs the root
     /// session: no task runs without the gate.
@@ -188,21 +168,6 @@ impl App {
         ));
         self.effects.push(Effect::Task(task));
         self.dirty = true;
-    }
-
-    /// Starts a network job (transitional).
-    pub(crate) fn start_job(&mut self, req: JobRequest) {
-        tracing::info!(target: "audit", user = "root", job = ?req, "job started");
-        self.window = Some(Window::Progress(
-            Progress {
-                title: req.title(),
-                phase: "Starting...".into(),
-                cancellable: req.cancellable(),
-                ..Default::default()
-            },
-            None,
-        ));
-        self.effects.push(Effect::Job(req));
     }
 
     /// Progress of the running job.
@@ -253,5 +218,31 @@ impl App {
             After::Main
         };
         self.window = Some(Window::Message(Message::new(title, lines, tone), after));
+    }
+
+    /// A guarded change is applied: ask to keep it.
+    pub fn on_confirm_keep(&mut self, seconds: u64, lines: Vec<String>) {
+        self.window = Some(Window::Keep(Keep {
+            lines,
+            deadline: self.mono_now + std::time::Duration::from_secs(seconds),
+        }));
+        self.dirty = true;
+    }
+
+    /// How a guarded change ended.
+    pub fn on_keep_outcome(&mut self, r: Result<String, String>) {
+        let (tone, line) = match r {
+            Ok(s) => (Tone::Success, s),
+            Err(e) => (Tone::Error, e),
+        };
+        self.window = Some(Window::Message(
+            Message::new("Network change", vec![line], tone),
+            if self.authenticated() {
+                After::Menu
+            } else {
+                After::Main
+            },
+        ));
+        self.dirty = true;
     }
 }

@@ -7,8 +7,6 @@ pub mod effect;
 pub mod feed;
 pub mod flow;
 pub mod keys;
-pub mod menu;
-pub mod net_flow;
 pub mod run;
 pub mod runner;
 pub mod services;

@@ -11,18 +11,15 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::effect::{Effect, JobRequest};
-use super::services::{NetContext, Services};
+use super::effect::Effect;
+use super::services::Services;
 use super::update::{JobEvent, Update, UpdateData};
 use crate::features::task::{Done, Reply, Task};
 use crate::job::Progress;
-use crate::net::backend::NicId;
 use crate::net::rollback::{Outcome, PendingChange};
 
 /// How long PAM may take (modules like pam_faildelay or a slow LDAP).
 const PAM_TIMEOUT: Duration = Duration::from_secs(60);
-/// Network jobs (transitional; their own bound is the rollback window).
-const JOB_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Runs effects against the services.
 pub struct Runner {
@@ -31,13 +28,6 @@ pub struct Runner {
     /// A guarded network change waiting for "keep".
     pending: Arc<std::sync::Mutex<Option<PendingChange>>>,
     cancel: Arc<AtomicBool>,
-}
-
-/// The end of a network job.
-enum NetDone {
-    Lines(Vec<String>),
-    /// Applied, now waiting for "keep".
-    Guarded(PendingChange, Vec<String>),
 }
 
 fn send(tx: &UnboundedSender<Update>, data: UpdateData) {
@@ -114,7 +104,6 @@ impl Runner {
                 });
             }
             Effect::Task(task) => self.run_task(task),
-            Effect::Job(req) => self.run_net(req),
             Effect::KeepChange(keep) => {
                 let taken = self.pending.lock().ok().and_then(|mut s| s.take());
                 if let Some(p) = taken {
@@ -158,62 +147,6 @@ impl Runner {
                 Ok(Done::Guarded(p, lines)) => guard(p, lines, pending, tx).await,
             }
         });
-    }
-
-    /// Runs a network job (transitional).
-    fn run_net(&mut self, req: JobRequest) {
-        self.cancel.store(false, Ordering::SeqCst);
-        let tx = self.tx.clone();
-        if let JobRequest::ManagementIp(ip) = req {
-            return self.run_task(Task::new(ManagementIp(ip)));
-        }
-        let ctx = match &self.svc.net {
-            Ok(ctx) => ctx.clone(),
-            Err(_) => {
-                send(
-                    &tx,
-                    UpdateData::TaskDone(Reply::Done(Err(
-                        "network operations are not available here".into(),
-                    ))),
-                );
-                return;
-            }
-        };
-        let cancel = self.cancel.clone();
-        let pending = self.pending.clone();
-        tokio::spawn(async move {
-            let mut sink = ChannelProgress {
-                tx: tx.clone(),
-                cancel,
-            };
-            let r = blocking(JOB_TIMEOUT, move || run_net_job(&ctx, req, &mut sink))
-                .await
-                .unwrap_or_else(|| Err("the network operation did not finish in time".into()));
-            match r {
-                Ok(NetDone::Lines(l)) => send(&tx, UpdateData::TaskDone(Reply::Done(Ok(l)))),
-                Err(e) => send(&tx, UpdateData::TaskDone(Reply::Done(Err(e)))),
-                Ok(NetDone::Guarded(p, lines)) => guard(p, lines, pending, tx).await,
-            }
-        });
-    }
-}
-
-/// Set Management Network through the engine (transitional request).
-#[derive(Debug)]
-struct ManagementIp(std::net::Ipv4Addr);
-
-impl crate::features::task::Request for ManagementIp {
-    fn title(&self) -> String {
-        format!("Set Management Network: {}", self.0)
-    }
-    fn run(&self, svc: &Services, p: &mut dyn Progress) -> Result<Done, String> {
-        svc.engine
-            .change_management_ip(self.0, p)
-            .map(|s| Done::Lines(vec![s]))
-            .map_err(|e| e.to_string())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 
@@ -263,124 +196,5 @@ fn outcome_text(o: Option<Outcome>) -> Result<String, String> {
         Some(o @ Outcome::Reverted(_)) => Ok(format!("Rolled back: {o}.")),
         Some(o @ Outcome::RevertFailed { .. }) => Err(o.to_string()),
         None => Err("the rollback watchdog failed".into()),
-    }
-}
-
-/// Runs a network job in the right namespace.
-fn run_net_job(ctx: &NetContext, req: JobRequest, p: &mut dyn Progress) -> Result<NetDone, String> {
-    let backend = ctx.backend.clone();
-    let rollback = ctx.rollback;
-    match req {
-        JobRequest::Ping { target } => {
-            let opts = crate::net::ping::PingOptions::default();
-            p.phase(&format!("Pinging {target} ({} probes)...", opts.count));
-            // The ping reports each reply; it checks the cancel flag itself.
-            let (ev_tx, ev_rx) = std::sync::mpsc::channel::<String>();
-            let cancel = Arc::new(AtomicBool::new(false));
-            let c2 = cancel.clone();
-            let t2 = target.clone();
-            let run = move || {
-                crate::net::ping::ping(&t2, &opts, &c2, |ev| {
-                    let _ = ev_tx.send(ev.to_string());
-                })
-            };
-            let handle = match &ctx.demo {
-                Some(d) => d.spawn_thread(run),
-                None => std::thread::spawn(run),
-            };
-            loop {
-                match ev_rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(line) => p.line(&line),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if p.cancelled() {
-                            cancel.store(true, Ordering::SeqCst);
-                        }
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            }
-            let summary = handle
-                .join()
-                .map_err(|_| "the ping thread failed".to_string())?
-                .map_err(|e| e.to_string())?;
-            Ok(NetDone::Lines(vec![summary.to_string()]))
-        }
-        JobRequest::RenameNic {
-            old,
-            mac,
-            new,
-            guard,
-        } => {
-            p.phase(&format!("Renaming {old} to {new}..."));
-            let id = NicId::new(&old, mac.as_deref());
-            let new2 = new.clone();
-            ctx.run(move || {
-                let undo = crate::net::ops::rename_nic(backend.as_ref(), &id, &new2)
-                    .map_err(|e| e.to_string())?;
-                crate::ops::audit::op_ok("rename NIC", &format!("{} -> {new2}", id.name));
-                if !guard {
-                    return Ok(NetDone::Lines(vec![format!(
-                        "{} is now {new2} (kept across reboots).",
-                        id.name
-                    )]));
-                }
-                let b = backend.clone();
-                let (id2, n2) = (id.clone(), new2.clone());
-                let pending = PendingChange::start(
-                    rollback,
-                    Box::new(move || crate::net::ops::revert_rename(b.as_ref(), &id2, &n2, &undo)),
-                );
-                Ok(NetDone::Guarded(
-                    pending,
-                    vec![format!("{} is now {new2}.", id.name)],
-                ))
-            })
-        }
-        JobRequest::ConfigureIpv4 {
-            nic,
-            mac,
-            cfg,
-            guard,
-        } => {
-            p.phase(&format!("Applying {}/{} to {nic}...", cfg.ip, cfg.prefix));
-            let id = NicId::new(&nic, mac.as_deref());
-            ctx.run(move || {
-                let applied = crate::net::ops::configure_ipv4(backend.as_ref(), &id, &cfg)
-                    .map_err(|e| e.to_string())?;
-                crate::ops::audit::op_ok(
-                    "configure network",
-                    &format!("{}: {}/{} gw {}", id.name, cfg.ip, cfg.prefix, cfg.gateway),
-                );
-                let line = format!(
-                    "{} now has {}/{} with gateway {} (kept across reboots).",
-                    id.name, cfg.ip, cfg.prefix, cfg.gateway
-                );
-                if !guard {
-                    return Ok(NetDone::Lines(vec![line]));
-                }
-                let b = backend.clone();
-                let pending = PendingChange::start(
-                    rollback,
-                    Box::new(move || crate::net::ops::revert(b.as_ref(), &applied)),
-                );
-                Ok(NetDone::Guarded(pending, vec![line]))
-            })
-        }
-        JobRequest::SaveBond { bond, slaves } => {
-            p.phase(&format!("Creating {}...", bond.name));
-            let ids: Vec<NicId> = slaves
-                .iter()
-                .map(|(n, m)| NicId::new(n, m.as_deref()))
-                .collect();
-            ctx.run(move || {
-                crate::net::ops::save_bond(backend.as_ref(), &bond, &ids, None)
-                    .map(|_| {
-                        crate::ops::audit::op_ok("create bond", &bond.name);
-                        NetDone::Lines(vec![format!("{} was created.", bond.name)])
-                    })
-                    .map_err(|e| e.to_string())
-            })
-        }
-        JobRequest::ManagementIp(_) => Err("not a network job".into()),
     }
 }

@@ -136,10 +136,6 @@ pub struct App {
     pub backoff: Backoff,
     /// Side effects waiting for the executor.
     pub effects: Vec<Effect>,
-    /// The NICs a network choice list was opened with.
-    pub pick: Vec<crate::probe::Nic>,
-    /// The addresses Set Management Network offered.
-    pub pick_ips: Vec<std::net::Ipv4Addr>,
     pub quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
@@ -178,8 +174,6 @@ impl App {
             last_input: mono,
             backoff: Backoff::default(),
             effects: Vec::new(),
-            pick: Vec::new(),
-            pick_ips: Vec::new(),
             quit: false,
             dirty: true,
         }

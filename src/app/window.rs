@@ -1,7 +1,7 @@
-//! The modal window on top of the current screen, and what each window is
-//! for (its "purpose" decides what accepting it does).
+//! The modal window on top of the current screen: a widget of the kit and
+//! the feature step that accepting it runs.
 
-use super::effect::{GatePurpose, JobRequest};
+use super::effect::GatePurpose;
 use std::time::Instant;
 
 use ratatui::layout::Rect;
@@ -20,46 +20,16 @@ pub enum After {
     Menu,
 }
 
-/// What a network choice list chooses (transitional: the network items
-/// still use tags; every other feature's window holds its [`Next`] step).
-#[derive(Debug, Clone)]
-pub enum ChoiceFor {
-    /// Index into `App::pick` (the NICs listed when the choice opened).
-    RenameNic,
-    ConfigureNic,
-    ManagementIp,
-    Step(Next),
-}
-
-/// What a form edits.
-#[derive(Debug, Clone)]
-pub enum FormFor {
-    /// The index of the NIC in `App::pick`.
-    RenameNic(usize),
-    Ping,
-    Ipv4(usize),
-    Bond,
-    Step(Next),
-}
-
-/// What a Y/N confirmation confirms (holding the validated input).
-#[derive(Debug, Clone)]
-pub enum ConfirmFor {
-    /// Run this network job once confirmed.
-    Job(JobRequest),
-    Step(Next),
-}
-
 /// The modal window: a widget of the kit, and what accepting it is for.
 #[derive(Debug, Clone)]
 pub enum Window {
     /// The root password gate.
     Password(Password, GatePurpose),
     Message(Message, After),
-    Choice(Choice, ChoiceFor),
+    Choice(Choice, Next),
     Phrase(Phrase, Next),
-    Confirm(Confirm, ConfirmFor),
-    Form(Form, FormFor),
+    Confirm(Confirm, Next),
+    Form(Form, Next),
     /// A running task; the step that takes its reply, if not the
     /// generic result window.
     Progress(Progress, Option<Next>),
@@ -70,15 +40,15 @@ pub enum Window {
 impl Window {
     /// A form whose submission goes to `step`.
     pub fn form(form: Form, step: impl Step + Clone) -> Window {
-        Window::Form(form, FormFor::Step(Next::new(step)))
+        Window::Form(form, Next::new(step))
     }
     /// A choice list whose chosen row goes to `step`.
     pub fn choice(choice: Choice, step: impl Step + Clone) -> Window {
-        Window::Choice(choice, ChoiceFor::Step(Next::new(step)))
+        Window::Choice(choice, Next::new(step))
     }
     /// A Y/N window whose Y goes to `step`.
     pub fn confirm(confirm: Confirm, step: impl Step + Clone) -> Window {
-        Window::Confirm(confirm, ConfirmFor::Step(Next::new(step)))
+        Window::Confirm(confirm, Next::new(step))
     }
     /// A typed phrase whose exact entry goes to `step`.
     pub fn phrase(phrase: Phrase, step: impl Step + Clone) -> Window {

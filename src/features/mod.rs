@@ -12,15 +12,19 @@
 pub mod backup_database;
 pub mod change_passwords;
 pub mod collect_logs;
+pub mod configure_networks;
 pub mod console_proxy;
 mod export_task;
-mod legacy;
+mod nics;
 pub mod power;
+pub mod rename_nic;
 pub mod reset;
 pub mod service_control;
+pub mod set_management_network;
 pub mod step;
 pub mod task;
 pub mod terminal_info;
+pub mod test_network;
 
 use std::fmt;
 
@@ -73,10 +77,10 @@ impl fmt::Debug for dyn Feature {
 /// and drops the items it does not have.
 pub static REGISTRY: &[&dyn Feature] = &[
     &change_passwords::FEATURE,
-    &legacy::RENAME_NIC,
-    &legacy::TEST_NETWORK,
-    &legacy::CONFIGURE_NETWORKS,
-    &legacy::SET_MANAGEMENT_NETWORK,
+    &rename_nic::FEATURE,
+    &test_network::FEATURE,
+    &configure_networks::FEATURE,
+    &set_management_network::FEATURE,
     &console_proxy::FEATURE,
     &collect_logs::FEATURE,
     &backup_database::FEATURE,
