@@ -215,7 +215,10 @@ mod tests {
         let t = Instant::now();
         let mut d = EscKeys::default();
         d.feed(esc(), t);
-        assert_eq!(codes(&d.feed(ch('c'), t)), [KeyCode::Esc, KeyCode::Char('c')]);
+        assert_eq!(
+            codes(&d.feed(ch('c'), t)),
+            [KeyCode::Esc, KeyCode::Char('c')]
+        );
         d.feed(esc(), t);
         let up = KeyEvent::from(KeyCode::Up);
         assert_eq!(codes(&d.feed(up, t)), [KeyCode::Esc, KeyCode::Up]);

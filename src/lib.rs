@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod export;
+pub mod features;
 pub mod input;
 pub mod job;
 pub mod kit;

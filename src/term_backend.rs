@@ -50,7 +50,8 @@ impl<W: Write> Backend for ConsoleBackend<W> {
             return Ok(());
         }
         let mut last = None;
-        self.inner.draw(content.inspect(|(x, y, _)| last = Some((*x, *y))))?;
+        self.inner
+            .draw(content.inspect(|(x, y, _)| last = Some((*x, *y))))?;
         if let Some((x, y)) = last {
             // Where the terminal's cursor is after the last cell printed.
             self.cursor = Position::new(x.saturating_add(1), y);

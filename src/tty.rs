@@ -68,12 +68,14 @@ pub fn parse_size_report(buf: &[u8]) -> Option<(u16, u16)> {
 /// hypervisor consoles): a line whose far end may come and go.
 pub fn is_serial_device(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    ["ttyS", "ttyUSB", "ttyACM", "ttyAMA", "ttymxc", "ttyO", "hvc"]
-        .iter()
-        .any(|p| {
-            name.strip_prefix(p)
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        })
+    [
+        "ttyS", "ttyUSB", "ttyACM", "ttyAMA", "ttymxc", "ttyO", "hvc",
+    ]
+    .iter()
+    .any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// The TTY's size as the kernel has it, `(cols, rows)`.
@@ -218,7 +220,9 @@ mod tests {
     fn sizes_parse_and_bad_ones_are_refused() {
         assert_eq!(parse_size("80x24"), Ok((80, 24)));
         assert_eq!(parse_size(" 160 X 50 "), Ok((160, 50)));
-        for bad in ["", "80", "x24", "80x", "80*24", "-80x24", "0x0", "80x2", "5000x24"] {
+        for bad in [
+            "", "80", "x24", "80x", "80*24", "-80x24", "0x0", "80x2", "5000x24",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad:?} accepted");
         }
         assert!(parse_size("80x2").unwrap_err().contains("out of range"));
@@ -239,10 +243,22 @@ mod tests {
 
     #[test]
     fn serial_device_names() {
-        for yes in ["/dev/ttyS0", "ttyS1", "/dev/ttyUSB0", "/dev/ttyAMA0", "/dev/hvc0"] {
+        for yes in [
+            "/dev/ttyS0",
+            "ttyS1",
+            "/dev/ttyUSB0",
+            "/dev/ttyAMA0",
+            "/dev/hvc0",
+        ] {
             assert!(is_serial_device(yes), "{yes}");
         }
-        for no in ["/dev/tty1", "/dev/pts/3", "/dev/ttyS", "/dev/ttySx", "/dev/console"] {
+        for no in [
+            "/dev/tty1",
+            "/dev/pts/3",
+            "/dev/ttyS",
+            "/dev/ttySx",
+            "/dev/console",
+        ] {
             assert!(!is_serial_device(no), "{no}");
         }
     }

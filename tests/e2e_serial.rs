@@ -143,16 +143,20 @@ impl Line {
 
     /// Waits for the console's start-up line about its terminal.
     fn wait_sized(&self) -> String {
-        poll::until_ok("the console to settle its terminal size", poll::DEADLINE, || {
-            let l = self.log_text();
-            if l.contains("fatal") {
-                panic!("the console failed:\n{l}");
-            }
-            l.lines()
-                .find(|l| l.contains("terminal size"))
-                .map(str::to_owned)
-                .ok_or(l)
-        })
+        poll::until_ok(
+            "the console to settle its terminal size",
+            poll::DEADLINE,
+            || {
+                let l = self.log_text();
+                if l.contains("fatal") {
+                    panic!("the console failed:\n{l}");
+                }
+                l.lines()
+                    .find(|l| l.contains("terminal size"))
+                    .map(str::to_owned)
+                    .ok_or(l)
+            },
+        )
     }
 
     fn attach(&self, cols: u16, rows: u16) {
@@ -219,7 +223,10 @@ fn a_line_with_no_size_and_nobody_on_it_keeps_running_quietly() {
     assert!(l.alive(), "the console exited:\n{}", l.log_text());
     let at_rest = l.total() - before;
     let rate = at_rest as f64 / t0.elapsed().as_secs_f64();
-    eprintln!("bytes at rest: {at_rest} in {:?} ({rate:.0} B/s)", t0.elapsed());
+    eprintln!(
+        "bytes at rest: {at_rest} in {:?} ({rate:.0} B/s)",
+        t0.elapsed()
+    );
     assert!(rate < 1500.0, "{rate:.0} B/s written at rest");
     let f = l.far.lock().unwrap();
     assert!(f.bytes.len() < 64 * 1024, "{} bytes in all", f.bytes.len());
