@@ -7,20 +7,22 @@ use std::sync::Arc;
 
 use clap::Parser;
 use crossterm::event::EventStream;
-use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use nodeconsole::app::executor::{Executor, MnAddrs, NetContext};
-use nodeconsole::app::menu::{self, NodeFeatures};
+use nodeconsole::app::runner::Runner;
+use nodeconsole::app::services::{Logind, MnAddrs, NetContext, Services};
 use nodeconsole::app::{self, App, Settings};
 use nodeconsole::cli::Cli;
 use nodeconsole::config::{Config, EngineKind};
 use nodeconsole::engine::{self, Engine};
 use nodeconsole::engine::{Availability, Capability};
 use nodeconsole::export::jobs::ExportService;
+use nodeconsole::features;
+use nodeconsole::input::Reattach;
 use nodeconsole::net::demo::DemoNet;
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
+use nodeconsole::term_backend::ConsoleBackend;
 use nodeconsole::ui::theme::Theme;
 use nodeconsole::{assets, logging, terminal};
 
@@ -215,20 +217,6 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
             None,
         )
     };
-    let node_features = NodeFeatures {
-        network: match &net_ctx {
-            Ok(_) => Availability::Available,
-            Err(e) => Availability::Unavailable(e.clone()),
-        },
-        collect_logs: match &exports {
-            Ok(_) => Availability::Available,
-            Err(e) => Availability::Unavailable(e.clone()),
-        },
-        exports: match &exports {
-            Ok(_) => Availability::Available,
-            Err(e) => Availability::Unavailable(e.clone()),
-        },
-    };
     let cluster_logs = cfg.role == nodeconsole::config::Role::Management
         && caps.get(Capability::ClusterLogs) == Availability::Available;
     let mn = MnAddrs {
@@ -249,12 +237,31 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
             }
         });
     }
+    let tty = tty_name();
+    // Built once: every feature's request runs against these.
+    let services = Arc::new(Services {
+        engine: engine.clone(),
+        engine_kind: cfg.engine,
+        pam: match pam_block {
+            None => Ok(Arc::new(Pam::root(cfg.auth.pam_service.clone()))),
+            Some(why) => Err(why),
+        },
+        tty: tty.clone(),
+        logind: Logind {
+            bus: BusTarget::System,
+            demo,
+        },
+        exports: exports.clone(),
+        net: net_ctx,
+        mn,
+        rt: tokio::runtime::Handle::current(),
+    });
+    let node_features = services.node_features();
     let db_pw = caps.get(Capability::DatabasePassword);
     let bus_pw = caps.get(Capability::MessageBusPassword);
-    let tty = tty_name();
-    let demo_note = demo.then(|| match &pam_block {
-        None => "root password: demo | q quits".to_string(),
-        Some(_) => "no demo PAM (install libpam-wrapper) | q quits".to_string(),
+    let demo_note = demo.then(|| match &services.pam {
+        Ok(_) => "root password: demo | q quits".to_string(),
+        Err(_) => "no demo PAM (install libpam-wrapper) | q quits".to_string(),
     });
     let settings = Settings {
         role: cfg.role,
@@ -266,7 +273,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         theme,
         tty: tty.clone().unwrap_or_else(|| "unknown".into()),
         idle_timeout: std::time::Duration::from_secs(cfg.auth.idle_timeout_s),
-        menu: menu::availability(cfg.role, &caps, &node_features),
+        menu: features::menu(cfg.role, &caps, &node_features),
         password_actions: [Availability::Available, db_pw.clone(), db_pw, bus_pw],
         terminal_info: Settings::terminal_info_lines(&cfg.terminals),
         cluster_logs,
@@ -279,31 +286,34 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let collectors = app::collectors::spawn_all(&cfg, engine.clone(), tx.clone(), demo_net);
-    let mut executor = Executor::new(
-        tx,
-        Pam::root(cfg.auth.pam_service.clone()),
-        tty,
-        engine.clone(),
-        demo,
-        BusTarget::System,
-    );
-    executor.pam_block = pam_block;
-    executor.exports = exports.ok();
-    executor.mn = mn;
-    executor.engine_kind = cfg.engine;
-    executor.net = net_ctx.ok();
+    let mut runner = Runner::new(tx, services);
 
     let guard = terminal::TerminalGuard::enter()?;
     terminal::quiet_stderr(cfg.log.file.as_deref());
     terminal::disable_vt_blanking(term.as_deref());
-    let mut tui = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    // Before the event stream owns the input: a serial line's size is
+    // settled here (bounded query, else the configured size).
+    use nodeconsole::tty as line;
+    let fallback = line::parse_size(&cfg.terminals.serial_size).map_err(anyhow::Error::msg)?;
+    let line = line::prepare(0, tty_name().as_deref(), fallback, line::QUERY_TIMEOUT);
+    tracing::info!(
+        cols = line.size.0,
+        rows = line.size.1,
+        source = ?line.source,
+        serial = line.serial,
+        "terminal size"
+    );
+    let mut tui = Terminal::new(ConsoleBackend::new(std::io::stdout(), line.size))?;
     tui.clear()?;
+    let every = std::time::Duration::from_secs(cfg.terminals.serial_redraw_s);
+    let mut reattach = Reattach::new(line.serial, Some(every), std::time::Instant::now());
     let result = app::run::run(
         &mut tui,
         &mut state,
         &mut rx,
         EventStream::new(),
-        &mut |e| executor.execute(e),
+        &mut |e| runner.execute(e),
+        &mut reattach,
     )
     .await;
     drop(guard);

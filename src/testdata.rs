@@ -31,7 +31,7 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         theme,
         tty: "tty1".into(),
         idle_timeout: Duration::from_secs(300),
-        menu: crate::app::menu::availability(role, &libvirt_like_caps(), &Default::default()),
+        menu: crate::features::menu(role, &libvirt_like_caps(), &Default::default()),
         password_actions: [
             Availability::Available,
             Availability::Unavailable("not supported by the libvirt engine".into()),
@@ -65,10 +65,10 @@ pub fn zstack_like_settings(theme: Theme) -> Settings {
         .map(|c| (c, Availability::Available))
         .collect(),
     };
-    s.menu = crate::app::menu::availability(
+    s.menu = crate::features::menu(
         Role::Management,
         &caps,
-        &crate::app::menu::NodeFeatures {
+        &crate::features::NodeFeatures {
             network: Availability::Available,
             collect_logs: Availability::Available,
             exports: Availability::Available,

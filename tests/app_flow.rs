@@ -7,12 +7,16 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::screen::{draw, text};
-use nodeconsole::app::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
+use nodeconsole::app::effect::{Effect, GatePurpose};
 use nodeconsole::app::keys::Key;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::config::Role;
 use nodeconsole::engine::ServiceAction;
+use nodeconsole::features::change_passwords::RootRequest;
+use nodeconsole::features::power::{self, PowerChoice};
+use nodeconsole::features::task::{Reply, Task};
+use nodeconsole::features::{service_control, terminal_info, FeatureId};
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
@@ -41,6 +45,11 @@ fn auth(a: &mut App, purpose: GatePurpose, ok: bool) {
             },
         },
     });
+}
+
+/// What F12's task asks logind for.
+fn power_choice(t: &Task) -> Option<PowerChoice> {
+    t.get::<power::Request>().map(|r| r.choice)
 }
 
 /// F2, type a password, Enter: returns the password the effect carries.
@@ -97,8 +106,8 @@ fn right_password_opens_the_menu_and_f2_leaves_and_asks_again() {
     a.on_key(Key::Char('k'));
     assert_eq!(a.menu_cursor, 1);
     a.on_key(Key::End);
-    assert_eq!(a.menu_cursor, 11);
-    a.on_key(Key::Enter);
+    assert_eq!(a.menu_cursor, a.settings.menu.len() - 1);
+    common::menu::open(&mut a, terminal_info::ID);
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("Ctrl+Alt+F2"), "{s}");
     insta::assert_snapshot!("terminal_info_80x24", s);
@@ -131,8 +140,8 @@ fn disabled_items_explain_why() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    a.on_key(Key::Down); // Rename NIC: not built in the test settings
-    a.on_key(Key::Enter);
+    // Rename NIC: not built in the test settings
+    common::menu::open(&mut a, FeatureId("rename-nic"));
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("Not available: not built yet"), "{s}");
     a.on_key(Key::Enter);
@@ -144,7 +153,7 @@ fn root_password_change_flow() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    a.on_key(Key::Enter); // Change Passwords
+    common::menu::open(&mut a, FeatureId("change-passwords"));
     let s = text(&draw(&a, 80, 24));
     assert!(
         s.contains("System root password") && s.contains("MySQL root password (unavailable)"),
@@ -178,7 +187,8 @@ fn root_password_change_flow() {
     a.on_key(Key::Char('Y'));
     let e = a.take_effects();
     match &e[..] {
-        [Effect::ChangeRootPassword { old, new }] => {
+        [Effect::Task(t)] => {
+            let RootRequest { old, new } = t.get::<RootRequest>().expect("root password task");
             assert_eq!(old.expose(), "old-pw");
             assert_eq!(new.expose(), "New-pw-1!");
             assert!(!format!("{e:?}").contains("New-pw"), "Debug must redact");
@@ -187,9 +197,9 @@ fn root_password_change_flow() {
     }
     a.apply(Update {
         at: testdata::now(),
-        data: UpdateData::PasswordChanged(Err(
-            "BAD PASSWORD: it is based on a dictionary word".into()
-        )),
+        data: UpdateData::TaskDone(Reply::Done(Err(
+            "BAD PASSWORD: it is based on a dictionary word".into(),
+        ))),
     });
     let s = text(&draw(&a, 80, 24));
     assert!(
@@ -218,12 +228,12 @@ fn f12_reboot_requires_the_exact_phrase() {
     a.on_key(Key::Enter);
     let e = a.take_effects();
     assert!(
-        matches!(e[..], [Effect::Power(PowerChoice::Reboot)]),
+        matches!(&e[..], [Effect::Task(t)] if power_choice(t) == Some(PowerChoice::Reboot)),
         "{e:?}"
     );
     a.apply(Update {
         at: testdata::now(),
-        data: UpdateData::PowerDone(Ok("Demo mode: nothing was done.".into())),
+        data: UpdateData::TaskDone(Reply::Done(Ok(vec!["Demo mode: nothing was done.".into()]))),
     });
     a.on_key(Key::Enter);
     assert_eq!(a.screen, Screen::Main);
@@ -240,8 +250,8 @@ fn poweroff_phrase() {
     typ(&mut a, "POWEROFF");
     a.on_key(Key::Enter);
     assert!(matches!(
-        a.take_effects()[..],
-        [Effect::Power(PowerChoice::PowerOff)]
+        &a.take_effects()[..],
+        [Effect::Task(t)] if power_choice(t) == Some(PowerChoice::PowerOff)
     ));
 }
 
@@ -284,10 +294,7 @@ fn service_control_needs_the_typed_phrase() {
     let (mut a, _) = app(Role::Management);
     let (_, p) = submit_password(&mut a, Key::F(2), "x");
     auth(&mut a, p, true);
-    for _ in 0..8 {
-        a.on_key(Key::Down);
-    }
-    a.on_key(Key::Enter);
+    common::menu::open(&mut a, FeatureId("service-control"));
     a.on_key(Key::Down);
     a.on_key(Key::Down);
     a.on_key(Key::Enter); // Restart
@@ -296,8 +303,9 @@ fn service_control_needs_the_typed_phrase() {
     let e = a.take_effects();
     assert!(
         matches!(
-            e[..],
-            [Effect::Job(JobRequest::Service(ServiceAction::Restart))]
+            &e[..],
+            [Effect::Task(t)] if t.get::<service_control::Request>().map(|r| r.action)
+                == Some(ServiceAction::Restart)
         ),
         "{e:?}"
     );
@@ -305,7 +313,7 @@ fn service_control_needs_the_typed_phrase() {
     assert!(s.contains("Restart libvirt Service"), "{s}");
     a.apply(Update {
         at: testdata::now(),
-        data: UpdateData::JobDone(Ok(vec!["libvirtd.service restarted".into()])),
+        data: UpdateData::TaskDone(Reply::Done(Ok(vec!["libvirtd.service restarted".into()]))),
     });
     let s = text(&draw(&a, 80, 24));
     assert!(s.contains("libvirtd.service restarted"), "{s}");

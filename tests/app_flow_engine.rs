@@ -9,21 +9,26 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use common::screen::{draw, text};
-use nodeconsole::app::effect::{Effect, GatePurpose, JobRequest};
+use nodeconsole::app::effect::{Effect, GatePurpose};
 use nodeconsole::app::keys::Key;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::engine::{ConsoleProxy, DbAccount, ServiceAction};
+use nodeconsole::features::change_passwords::{DatabaseRequest, MessageBusRequest};
+use nodeconsole::features::task::{Payload, Reply, Task};
+use nodeconsole::features::{
+    backup_database, collect_logs, console_proxy, reset, service_control, FeatureId,
+};
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
-const PASSWORDS: usize = 0;
-const CONSOLE_PROXY: usize = 5;
-const COLLECT_LOGS: usize = 6;
-const BACKUP: usize = 7;
-const SERVICE: usize = 8;
-const RESET: usize = 9;
-const RESET_DROP: usize = 10;
+const PASSWORDS: FeatureId = FeatureId("change-passwords");
+const CONSOLE_PROXY: FeatureId = FeatureId("console-proxy");
+const COLLECT_LOGS: FeatureId = FeatureId("collect-logs");
+const BACKUP: FeatureId = FeatureId("backup-database");
+const SERVICE: FeatureId = FeatureId("service-control");
+const RESET: FeatureId = FeatureId("reset");
+const RESET_DROP: FeatureId = FeatureId("reset-drop-database");
 
 /// Every screen a test drew, so that it can check no password leaked.
 struct T {
@@ -81,13 +86,14 @@ impl T {
         self.screens.push(s);
     }
 
-    fn open(&mut self, i: usize) {
-        self.key(Key::Home);
-        for _ in 0..i {
-            self.key(Key::Down);
-        }
-        assert_eq!(self.a.menu_cursor, i);
-        self.key(Key::Enter);
+    /// Opens feature `id` with keys, recording every screen.
+    fn open(&mut self, id: FeatureId) {
+        let mut screens = std::mem::take(&mut self.screens);
+        common::menu::open_with(&mut self.a, id, &mut |a, k| {
+            a.on_key(k);
+            screens.push(text(&draw(a, 80, 24)));
+        });
+        self.screens = screens;
     }
 
     fn choose(&mut self, i: usize) {
@@ -156,9 +162,9 @@ impl T {
         self.a.take_effects()
     }
 
-    fn job(&mut self) -> JobRequest {
+    fn job(&mut self) -> Task {
         match <[Effect; 1]>::try_from(self.effects()) {
-            Ok([Effect::Job(j)]) => j,
+            Ok([Effect::Task(j)]) => j,
             Ok([other]) => panic!("not a job: {other:?}"),
             Err(e) => panic!("expected one effect: {e:?}"),
         }
@@ -253,17 +259,17 @@ fn db_password_flow(entry: usize, account: DbAccount, title: &str) {
     t.key(Key::Char('Y'));
     let j = t.job();
     let dbg = format!("{j:?}");
-    match j {
-        JobRequest::DbPassword {
+    match j.get::<DatabaseRequest>() {
+        Some(DatabaseRequest {
             account: a,
             current_root,
             new,
-        } => {
-            assert_eq!(a, account);
+        }) => {
+            assert_eq!(*a, account);
             assert_eq!(current_root.expose(), CUR);
             assert_eq!(new.expose(), NEW);
         }
-        j => panic!("{j:?}"),
+        None => panic!("{j:?}"),
     }
     for p in [CUR, NEW, "N3w-Pass", "Cur-r00t"] {
         assert!(!dbg.contains(p), "Debug shows {p}: {dbg}");
@@ -272,9 +278,9 @@ fn db_password_flow(entry: usize, account: DbAccount, title: &str) {
         !format!("{:?}", t.a).contains(NEW),
         "App Debug shows a password"
     );
-    t.update(UpdateData::JobDone(Ok(vec![
-        "The password was changed.".into()
-    ])));
+    t.update(UpdateData::TaskDone(Reply::Done(Ok(vec![
+        "The password was changed.".into(),
+    ]))));
     assert!(t.screen().contains("The password was changed."));
     t.key(Key::Enter);
     assert_eq!(t.a.screen, Screen::SysConfig);
@@ -337,19 +343,19 @@ fn rabbitmq_password_flow() {
     t.key(Key::Char('y'));
     let j = t.job();
     let dbg = format!("{j:?}");
-    match j {
-        JobRequest::BusPassword { root, new } => {
+    match j.get::<MessageBusRequest>() {
+        Some(MessageBusRequest { root, new }) => {
             assert_eq!(root.expose(), CUR);
             assert_eq!(new.expose(), NEW);
         }
-        j => panic!("{j:?}"),
+        None => panic!("{j:?}"),
     }
     assert!(!dbg.contains(CUR) && !dbg.contains(NEW), "{dbg}");
     let s = t.screen();
     assert!(s.contains("Change RabbitMQ zstack password"), "{s}");
-    t.update(UpdateData::JobDone(Err(
+    t.update(UpdateData::TaskDone(Reply::Done(Err(
         "the system root password is wrong: nothing was changed".into(),
-    )));
+    ))));
     assert!(t.screen().contains("the system root password is wrong"));
     t.assert_never_shown(&[CUR, NEW, "abcdefgh!", "Abcdefgh1"]);
 }
@@ -358,14 +364,16 @@ fn rabbitmq_password_flow() {
 
 fn open_console_proxy(t: &mut T) {
     t.open(CONSOLE_PROXY);
-    assert!(matches!(&t.effects()[..], [Effect::LoadConsoleProxy]));
+    assert!(t.job().get::<console_proxy::Load>().is_some());
     assert!(matches!(t.a.window, Some(Window::Progress(..))));
     let s = t.screen();
     assert!(s.contains("Reading the current settings"), "{s}");
-    t.update(UpdateData::ConsoleProxyLoaded(Ok(ConsoleProxy {
-        ip: Some(Ipv4Addr::new(192, 168, 10, 23)),
-        port: Some(4900),
-    })));
+    t.update(UpdateData::TaskDone(Reply::Value(Payload::new(
+        ConsoleProxy {
+            ip: Some(Ipv4Addr::new(192, 168, 10, 23)),
+            port: Some(4900),
+        },
+    ))));
 }
 
 #[test]
@@ -427,15 +435,16 @@ fn console_proxy_form_prefilled_and_validated() {
     );
     assert!(t.effects().is_empty());
     t.key(Key::Char('Y'));
-    match t.job() {
-        JobRequest::ConsoleProxy(p) => assert_eq!(
-            p,
+    let j = t.job();
+    match j.get::<console_proxy::Set>() {
+        Some(console_proxy::Set(p)) => assert_eq!(
+            *p,
             ConsoleProxy {
                 ip: Some(Ipv4Addr::new(192, 168, 10, 50)),
                 port: Some(4901),
             }
         ),
-        j => panic!("{j:?}"),
+        None => panic!("{j:?}"),
     }
 }
 
@@ -453,11 +462,11 @@ fn console_proxy_one_field_empty_leaves_it_unchanged() {
     );
     t.key(Key::Char('y'));
     assert!(matches!(
-        t.job(),
-        JobRequest::ConsoleProxy(ConsoleProxy {
+        t.job().get::<console_proxy::Set>(),
+        Some(console_proxy::Set(ConsoleProxy {
             ip: None,
             port: Some(5000)
-        })
+        }))
     ));
 }
 
@@ -465,10 +474,10 @@ fn console_proxy_one_field_empty_leaves_it_unchanged() {
 fn console_proxy_load_error_is_shown() {
     let mut t = T::new();
     t.open(CONSOLE_PROXY);
-    assert!(matches!(&t.effects()[..], [Effect::LoadConsoleProxy]));
-    t.update(UpdateData::ConsoleProxyLoaded(Err(
+    assert!(t.job().get::<console_proxy::Load>().is_some());
+    t.update(UpdateData::TaskDone(Reply::Done(Err(
         "reading the console proxy failed: zstack-ctl timed out after 30 s".into(),
-    )));
+    ))));
     let s = t.screen();
     assert!(s.contains("zstack-ctl timed out after 30 s"), "{s}");
     t.key(Key::Enter);
@@ -480,7 +489,7 @@ fn console_proxy_load_error_is_shown() {
 // --------------------------------------------------------- Typed phrases
 
 /// Types `wrong` (refused, nothing queued), then `right` (accepted).
-fn phrase(t: &mut T, wrong: &[&str], right: &str) -> JobRequest {
+fn phrase(t: &mut T, wrong: &[&str], right: &str) -> Task {
     for w in wrong {
         t.typ(w);
         t.key(Key::Enter);
@@ -509,8 +518,11 @@ fn service_control_phrases_name_zstack() {
         let upper = right.to_uppercase();
         let spaced = format!("{right} ");
         let j = phrase(&mut t, &[&upper, &spaced, "restart libvirt", verb], &right);
-        assert!(matches!(j, JobRequest::Service(a) if a == action), "{j:?}");
-        assert!(!j.cancellable());
+        assert!(
+            matches!(j.get::<service_control::Request>(), Some(r) if r.action == action),
+            "{j:?}"
+        );
+        assert!(!j.0.cancellable());
     }
 }
 
@@ -525,10 +537,8 @@ fn reset_phrases_are_exact_and_case_sensitive() {
     );
     assert!(
         matches!(
-            j,
-            JobRequest::Reset {
-                drop_database: false
-            }
+            j.get::<reset::Request>(),
+            Some(r) if !r.drop_database
         ),
         "{j:?}"
     );
@@ -548,10 +558,8 @@ fn reset_phrases_are_exact_and_case_sensitive() {
     );
     assert!(
         matches!(
-            j,
-            JobRequest::Reset {
-                drop_database: true
-            }
+            j.get::<reset::Request>(),
+            Some(r) if r.drop_database
         ),
         "{j:?}"
     );
@@ -578,7 +586,7 @@ fn collect_logs_queues_the_job_and_shows_the_url() {
     t.open(COLLECT_LOGS);
     let j = t.job();
     assert!(
-        matches!(j, JobRequest::CollectLogs { cluster: true }),
+        matches!(j.get::<collect_logs::Request>(), Some(r) if r.cluster),
         "{j:?}"
     );
     let s = t.screen();
@@ -586,10 +594,10 @@ fn collect_logs_queues_the_job_and_shows_the_url() {
         s.contains("Collect Logs (cluster)") && s.contains("Esc cancels"),
         "{s}"
     );
-    t.update(UpdateData::JobDone(Ok(vec![
+    t.update(UpdateData::TaskDone(Reply::Done(Ok(vec![
         "Download: http://192.168.10.23:8080/logs/cluster-20261122.tgz".into(),
         "Browse:   http://192.168.10.23:8080/logs/cluster-20261122/".into(),
-    ])));
+    ]))));
     let s = t.screen();
     assert!(
         s.contains("http://192.168.10.23:8080/logs/cluster-20261122.tgz")
@@ -605,12 +613,12 @@ fn backup_database_queues_the_job_and_shows_the_url() {
     let mut t = T::new();
     t.open(BACKUP);
     let j = t.job();
-    assert!(matches!(j, JobRequest::BackupDatabase), "{j:?}");
+    assert!(j.get::<backup_database::Request>().is_some(), "{j:?}");
     t.key(Key::Esc);
     assert!(matches!(&t.effects()[..], [Effect::CancelJob]));
-    t.update(UpdateData::JobDone(Ok(vec![
+    t.update(UpdateData::TaskDone(Reply::Done(Ok(vec![
         "Download: http://192.168.10.23:8080/db/zstack-db-20261122.sql.gz".into(),
-    ])));
+    ]))));
     let s = t.screen();
     assert!(
         s.contains("Backup Database")

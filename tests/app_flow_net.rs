@@ -9,19 +9,21 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use common::screen::{draw, text};
-use nodeconsole::app::effect::{Effect, GatePurpose, JobRequest};
+use nodeconsole::app::effect::{Effect, GatePurpose};
 use nodeconsole::app::keys::Key;
-use nodeconsole::app::net_flow::CREATE_BOND;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
+use nodeconsole::features::configure_networks::{BondRequest, Ipv4Request, CREATE_BOND};
+use nodeconsole::features::task::Reply;
+use nodeconsole::features::{rename_nic, set_management_network, test_network, FeatureId};
 use nodeconsole::net::validate::BondMode;
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
-const RENAME: usize = 1;
-const TEST_NETWORK: usize = 2;
-const CONFIGURE: usize = 3;
-const MANAGEMENT: usize = 4;
+const RENAME: FeatureId = FeatureId("rename-nic");
+const TEST_NETWORK: FeatureId = FeatureId("test-network");
+const CONFIGURE: FeatureId = FeatureId("configure-networks");
+const MANAGEMENT: FeatureId = FeatureId("set-management-network");
 
 /// A ZStack-like management node with every item available, NICs known,
 /// past the gate and on the menu.
@@ -62,14 +64,9 @@ fn screen(a: &App) -> String {
     text(&draw(a, 80, 24))
 }
 
-/// Moves the menu cursor to row `i` with keys and opens it.
-fn open(a: &mut App, i: usize) {
-    a.on_key(Key::Home);
-    for _ in 0..i {
-        a.on_key(Key::Down);
-    }
-    assert_eq!(a.menu_cursor, i);
-    a.on_key(Key::Enter);
+/// Moves the menu cursor to feature `id` with keys and opens it.
+fn open(a: &mut App, id: FeatureId) {
+    common::menu::open(a, id);
 }
 
 fn choice_labels(a: &App) -> Vec<String> {
@@ -147,10 +144,14 @@ fn confirm_lines(a: &App) -> Vec<String> {
     }
 }
 
-fn job(a: &mut App) -> JobRequest {
+/// The one task queued, as the request type `R` the test expects.
+fn job<R: Clone + 'static>(a: &mut App) -> R {
     let e = a.take_effects();
     match <[Effect; 1]>::try_from(e) {
-        Ok([Effect::Job(j)]) => j,
+        Ok([Effect::Task(t)]) => t
+            .get::<R>()
+            .cloned()
+            .unwrap_or_else(|| panic!("not the expected request: {t:?}")),
         Ok([other]) => panic!("not a job: {other:?}"),
         Err(e) => panic!("expected one effect: {e:?}"),
     }
@@ -222,18 +223,14 @@ fn rename_the_management_nic_is_guarded_and_warned() {
     a.on_key(Key::Char('x'));
     assert!(a.take_effects().is_empty());
     a.on_key(Key::Char('Y'));
-    match job(&mut a) {
-        JobRequest::RenameNic {
-            old,
-            mac,
-            new,
-            guard,
-        } => {
-            assert_eq!((old.as_str(), new.as_str(), guard), ("eth0", "mgmt0", true));
-            assert_eq!(mac.as_deref(), Some("52:54:00:a1:00:01"));
-        }
-        j => panic!("{j:?}"),
-    }
+    let rename_nic::Request {
+        old,
+        mac,
+        new,
+        guard,
+    } = job(&mut a);
+    assert_eq!((old.as_str(), new.as_str(), guard), ("eth0", "mgmt0", true));
+    assert_eq!(mac.as_deref(), Some("52:54:00:a1:00:01"));
     assert!(matches!(a.window, Some(Window::Progress(..))));
 }
 
@@ -256,15 +253,13 @@ fn rename_a_plain_nic_is_unguarded_and_n_cancels() {
     set_field(&mut a, 0, "data-3");
     submit(&mut a);
     a.on_key(Key::Char('y'));
-    match job(&mut a) {
-        JobRequest::RenameNic {
-            old, new, guard, ..
-        } => assert_eq!(
-            (old.as_str(), new.as_str(), guard),
-            ("eth3", "data-3", false)
-        ),
-        j => panic!("{j:?}"),
-    }
+    let rename_nic::Request {
+        old, new, guard, ..
+    } = job(&mut a);
+    assert_eq!(
+        (old.as_str(), new.as_str(), guard),
+        ("eth3", "data-3", false)
+    );
 }
 
 #[test]
@@ -294,10 +289,8 @@ fn test_network_prefilled_refuses_bad_targets_and_cancels() {
     }
     set_field(&mut a, 0, " 192.168.10.1 ");
     submit(&mut a);
-    match job(&mut a) {
-        JobRequest::Ping { target } => assert_eq!(target, "192.168.10.1", "trimmed"),
-        j => panic!("{j:?}"),
-    }
+    let test_network::Request { target } = job(&mut a);
+    assert_eq!(target, "192.168.10.1", "trimmed");
     let s = screen(&a);
     assert!(
         s.contains("Test Network: 192.168.10.1") && s.contains("Esc cancels"),
@@ -317,10 +310,10 @@ fn test_network_prefilled_refuses_bad_targets_and_cancels() {
     assert!(s.contains("cancelling"), "{s}");
     update(
         &mut a,
-        UpdateData::JobDone(Ok(vec![
+        UpdateData::TaskDone(Reply::Done(Ok(vec![
             "4 packets transmitted, 4 received, 0% packet loss".into(),
             "rtt min/avg/max = 0.1/0.2/0.4 ms".into(),
-        ])),
+        ]))),
     );
     let s = screen(&a);
     assert!(
@@ -339,10 +332,12 @@ fn test_network_accepts_a_host_name_and_shows_failure() {
     open(&mut a, TEST_NETWORK);
     set_field(&mut a, 0, "mirrors.example.org");
     submit(&mut a);
-    assert!(matches!(job(&mut a), JobRequest::Ping { target } if target == "mirrors.example.org"));
+    assert!(
+        matches!(job(&mut a), test_network::Request { target } if target == "mirrors.example.org")
+    );
     update(
         &mut a,
-        UpdateData::JobDone(Err("no reply from mirrors.example.org".into())),
+        UpdateData::TaskDone(Reply::Done(Err("no reply from mirrors.example.org".into()))),
     );
     let s = screen(&a);
     assert!(s.contains("no reply from mirrors.example.org"), "{s}");
@@ -514,22 +509,18 @@ fn configure_eth0_confirmed() -> (App, Instant) {
     assert!(lines[3].starts_with("Management NIC"), "{lines:?}");
     assert!(a.take_effects().is_empty());
     a.on_key(Key::Char('Y'));
-    match job(&mut a) {
-        JobRequest::ConfigureIpv4 {
-            nic,
-            mac,
-            cfg,
-            guard,
-        } => {
-            assert_eq!(nic, "eth0");
-            assert_eq!(mac.as_deref(), Some("52:54:00:a1:00:01"));
-            assert_eq!(cfg.ip, Ipv4Addr::new(192, 168, 10, 30));
-            assert_eq!(cfg.prefix, 25);
-            assert_eq!(cfg.gateway, Ipv4Addr::new(192, 168, 10, 1));
-            assert!(guard);
-        }
-        j => panic!("{j:?}"),
-    }
+    let Ipv4Request {
+        nic,
+        mac,
+        cfg,
+        guard,
+    } = job(&mut a);
+    assert_eq!(nic, "eth0");
+    assert_eq!(mac.as_deref(), Some("52:54:00:a1:00:01"));
+    assert_eq!(cfg.ip, Ipv4Addr::new(192, 168, 10, 30));
+    assert_eq!(cfg.prefix, 25);
+    assert_eq!(cfg.gateway, Ipv4Addr::new(192, 168, 10, 1));
+    assert!(guard);
     (a, t0)
 }
 
@@ -544,12 +535,8 @@ fn configure_bond0_is_unguarded() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(lines[2].contains("10.20.0.23/16 (255.255.0.0) gateway 10.20.0.1"));
     a.on_key(Key::Char('y'));
-    match job(&mut a) {
-        JobRequest::ConfigureIpv4 { nic, guard, .. } => {
-            assert_eq!((nic.as_str(), guard), ("bond0", false))
-        }
-        j => panic!("{j:?}"),
-    }
+    let Ipv4Request { nic, guard, .. } = job(&mut a);
+    assert_eq!((nic.as_str(), guard), ("bond0", false));
 }
 
 fn keep_lines() -> Vec<String> {
@@ -781,19 +768,15 @@ fn bond_of_a_free_nic_is_confirmed_and_queued() {
     submit(&mut a);
     assert_eq!(confirm_lines(&a), ["Create bond1 (802.3ad) from eth3?"]);
     a.on_key(Key::Char('Y'));
-    match job(&mut a) {
-        JobRequest::SaveBond { bond, slaves } => {
-            assert_eq!(bond.name, "bond1");
-            assert_eq!(bond.mode, BondMode::Ieee8023ad);
-            assert_eq!(bond.slaves, ["eth3"]);
-            assert_eq!(bond.miimon_ms, 100, "empty miimon is the default");
-            assert_eq!(
-                slaves,
-                [("eth3".to_string(), Some("52:54:00:a1:00:04".to_string()))]
-            );
-        }
-        j => panic!("{j:?}"),
-    }
+    let BondRequest { bond, slaves } = job(&mut a);
+    assert_eq!(bond.name, "bond1");
+    assert_eq!(bond.mode, BondMode::Ieee8023ad);
+    assert_eq!(bond.slaves, ["eth3"]);
+    assert_eq!(bond.miimon_ms, 100, "empty miimon is the default");
+    assert_eq!(
+        slaves,
+        [("eth3".to_string(), Some("52:54:00:a1:00:04".to_string()))]
+    );
 }
 
 /// Enslaving the management NIC moves its address away from it: the
@@ -840,10 +823,8 @@ fn set_management_network_lists_candidates_and_queues_the_job() {
     open(&mut a, MANAGEMENT);
     choose(&mut a, 0);
     a.on_key(Key::Char('y'));
-    match job(&mut a) {
-        JobRequest::ManagementIp(ip) => assert_eq!(ip, Ipv4Addr::new(10, 20, 0, 23)),
-        j => panic!("{j:?}"),
-    }
+    let set_management_network::Request(ip) = job(&mut a);
+    assert_eq!(ip, Ipv4Addr::new(10, 20, 0, 23));
     let s = screen(&a);
     assert!(s.contains("Set Management Network: 10.20.0.23"), "{s}");
     assert!(!s.contains("Esc cancels"), "not cancellable:\n{s}");

@@ -9,10 +9,13 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::screen::{draw, text};
-use nodeconsole::app::effect::{GatePurpose, JobRequest};
-use nodeconsole::app::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
+use nodeconsole::app::effect::GatePurpose;
+use nodeconsole::app::window::{After, Window};
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::config::Role;
+use nodeconsole::features::step::Start;
+use nodeconsole::features::task::Task;
+use nodeconsole::features::{backup_database, change_passwords, service_control, test_network};
 use nodeconsole::kit::{
     Choice, Confirm, Field, FieldKind, Form, Keep, Message, Password, Phrase, Progress, Tone,
 };
@@ -125,12 +128,12 @@ fn states() -> Vec<State> {
         Box::new(|| {
             with(
                 authed(Role::Management),
-                Window::Choice(
+                Window::choice(
                     Choice::new(
                         "C",
                         vec![("a".into(), None), ("b".into(), Some("why".into()))],
                     ),
-                    ChoiceFor::PasswordKind,
+                    change_passwords::ChooseAccount,
                 ),
             )
         }),
@@ -140,9 +143,9 @@ fn states() -> Vec<State> {
         Box::new(|| {
             with(
                 authed(Role::Management),
-                Window::Choice(
+                Window::choice(
                     Choice::new("C", vec![("a".into(), None)]),
-                    ChoiceFor::ServiceAction,
+                    service_control::ChooseAction,
                 ),
             )
         }),
@@ -152,11 +155,9 @@ fn states() -> Vec<State> {
         Box::new(|| {
             with(
                 authed(Role::Management),
-                Window::Phrase(
+                Window::phrase(
                     Phrase::new("P", vec![], "reset libvirt"),
-                    PhraseFor::Reset {
-                        drop_database: false,
-                    },
+                    Start(Task::new(backup_database::Request)),
                 ),
             )
         }),
@@ -166,13 +167,13 @@ fn states() -> Vec<State> {
         Box::new(|| {
             with(
                 authed(Role::Management),
-                Window::Confirm(
+                Window::confirm(
                     Confirm {
                         title: "Y/N".into(),
                         lines: vec!["sure?".into()],
                         warn: true,
                     },
-                    ConfirmFor::Job(JobRequest::BackupDatabase),
+                    Start(Task::new(backup_database::Request)),
                 ),
             )
         }),
@@ -183,7 +184,7 @@ fn states() -> Vec<State> {
             Box::new(move || {
                 with(
                     authed(Role::Management),
-                    Window::Form(form(n), FormFor::Ping),
+                    Window::form(form(n), test_network::Submit),
                 )
             }),
         ));
@@ -198,10 +199,7 @@ fn states() -> Vec<State> {
             Box::new(move || {
                 let mut p = Progress::new("Job", "Working...");
                 p.cancellable = cancellable;
-                with(
-                    authed(Role::Management),
-                    Window::Progress(p, Some(JobRequest::BackupDatabase)),
-                )
+                with(authed(Role::Management), Window::Progress(p, None))
             }),
         ));
     }

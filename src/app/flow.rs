@@ -1,124 +1,61 @@
-//! The privileged flows: the root password gate, the System Configuration
-//! menu, and each operation's sequence of windows (form -> confirmation ->
-//! job -> result). Pure transitions on [`App`]; side effects are queued as
-//! [`Effect`]s for the executor.
+//! Window dispatch: a key goes to the open window's widget; what the
+//! widget answers (accept, cancel) goes to the window's step, one generic
+//! path for every feature (no per-feature arm here). Also starting a
+//! feature's task and showing its result. Pure transitions on [`App`];
+//! side effects are queued as [`Effect`]s for the runner.
 
-use std::time::Duration;
-
-use super::effect::{Effect, GatePurpose, JobRequest, PowerChoice};
+use super::effect::{Effect, GatePurpose};
 use super::keys::Key;
-use super::menu::MenuItem;
+use super::session::RootSession;
 use super::state::{App, Screen};
-use super::window::{After, ChoiceFor, ConfirmFor, FormFor, PhraseFor, Window};
-use crate::engine::{Availability, ServiceAction};
-use crate::kit::{
-    Choice, Confirm, Field, FieldKind, Form, Handled, Message, Password, Phrase, Progress, Tone,
-};
-
-/// Labels of the Change Passwords sub-menu.
-pub const PASSWORD_ACTIONS: [&str; 4] = [
-    "System root password",
-    "MySQL root password",
-    "MySQL zstack password",
-    "RabbitMQ zstack password",
-];
+use super::window::{After, Window};
+use crate::engine::Availability;
+use crate::features::step::{Input, Next};
+use crate::features::task::{Reply, Task};
+use crate::features::FeatureId;
+use crate::kit::{Handled, Keep, Message, Progress, Tone};
 
 impl App {
-    /// Whether an authenticated session is open.
-    pub fn authenticated(&self) -> bool {
-        self.session.is_some()
-    }
-
-    fn close_to(&mut self, after: After) {
+    pub(crate) fn close_to(&mut self, after: After) {
         self.window = None;
         if after == After::Main || !self.authenticated() {
             self.end_session("closed");
         }
     }
 
-    /// Ends the authenticated session and returns to the main screen.
-    pub fn end_session(&mut self, why: &str) {
-        if self.session.take().is_some() {
-            tracing::info!(target: "audit", user = "root", reason = why, "session ended");
-        }
-        self.screen = Screen::Main;
-        self.window = None;
-        self.dirty = true;
+    /// F12's flow past the gate: reboot or power off.
+    pub(crate) fn open_power(&mut self, root: &RootSession) {
+        crate::features::power::open(self, root);
     }
 
-    /// Opens the root password window for `purpose`.
-    pub fn open_gate(&mut self, purpose: GatePurpose) {
-        let what = match purpose {
-            GatePurpose::SystemConfiguration => "System Configuration",
-            GatePurpose::Power => "Reboot/Poweroff",
+    /// Enter on a menu row: an unavailable feature says why; an available
+    /// one opens with the root session.
+    pub fn open_feature(&mut self, id: FeatureId) {
+        self.dirty = true;
+        let Some(root) = self.root() else { return };
+        let Some(row) = self.settings.menu.iter().find(|r| r.id() == id).cloned() else {
+            return;
         };
-        let retry_at = self.gate_wait().map(|w| self.mono_now + w);
-        self.window = Some(Window::Password(Password::new(what, retry_at), purpose));
-        self.dirty = true;
-    }
-
-    /// Seconds the operator must still wait before the next try.
-    pub fn gate_wait(&self) -> Option<Duration> {
-        self.backoff.remaining(self.mono_now)
-    }
-
-    /// The result of a PAM check.
-    pub fn on_auth_result(&mut self, purpose: GatePurpose, result: Result<(), String>) {
-        let now = self.mono_now;
-        match result {
-            Ok(()) => {
-                self.backoff.record_success();
-                self.session = Some(now);
-                tracing::info!(tty = %self.settings.tty, ?purpose, "gate opened");
-                match purpose {
-                    GatePurpose::SystemConfiguration => {
-                        self.window = None;
-                        self.screen = Screen::SysConfig;
-                        self.menu_cursor = 0;
-                    }
-                    GatePurpose::Power => {
-                        self.window = Some(Window::Choice(
-                            Choice::new(
-                                "Reboot/Poweroff",
-                                vec![("Reboot".into(), None), ("Poweroff".into(), None)],
-                            ),
-                            ChoiceFor::Power,
-                        ));
-                    }
-                }
-            }
-            Err(e) => {
-                self.backoff.record_failure(now);
-                tracing::info!(tty = %self.settings.tty, ?purpose, "gate refused");
-                let mut lines = vec![e];
-                if let Some(w) = self.backoff.remaining(now) {
-                    lines.push(format!(
-                        "Too many failures: the next try is possible in {} s.",
-                        w.as_secs().max(1)
-                    ));
-                }
-                self.window = Some(Window::Message(
-                    Message {
-                        title: "Authentication failed".into(),
-                        lines,
-                        tone: Tone::Error,
-                    },
-                    After::Main,
-                ));
-            }
+        if let Availability::Unavailable(why) = row.availability {
+            self.window = Some(Window::Message(
+                Message::new(
+                    row.feature.label(self.settings.engine_display),
+                    vec![format!("Not available: {why}")],
+                    Tone::Info,
+                ),
+                After::Menu,
+            ));
+            return;
         }
-        self.dirty = true;
+        row.feature.open(self, &root);
     }
 
-    /// Idle timeout: called on every tick.
-    pub fn check_idle(&mut self) {
-        let Some(_) = self.session else { return };
-        if matches!(self.window, Some(Window::Progress(..) | Window::Keep(..))) {
-            return; // never lock under a running job; the result comes first
-        }
-        let idle = self.mono_now.saturating_duration_since(self.last_input);
-        if idle >= self.settings.idle_timeout {
-            self.end_session("idle timeout");
+    /// Hands `input` to `next`, which needs the root session; without one
+    /// (it ended) the window just closes to the main screen.
+    fn step(&mut self, next: Next, input: Input) {
+        match self.root() {
+            Some(root) => next.accept(self, &root, input),
+            None => self.close_to(After::Main),
         }
     }
 
@@ -132,8 +69,7 @@ impl App {
             Window::Password(pw, purpose) => match pw.on_key(key, self.mono_now) {
                 Handled::Stay => self.window = Some(w),
                 Handled::Cancel => {
-                    let p = *purpose;
-                    if p == GatePurpose::Power || !self.authenticated() {
+                    if *purpose == GatePurpose::Power || !self.authenticated() {
                         self.screen = Screen::Main;
                     }
                 }
@@ -156,49 +92,34 @@ impl App {
             },
             Window::Choice(choice, purpose) => match choice.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => {
-                    let p = *purpose;
-                    self.close_to(if p == ChoiceFor::Power {
-                        After::Main
-                    } else {
-                        After::Menu
-                    });
-                }
+                Handled::Cancel => self.close_to(purpose.cancel_to()),
                 Handled::Accept => {
-                    let (cursor, p) = (choice.cursor, *purpose);
-                    self.on_choice(p, cursor);
+                    let (cursor, next) = (choice.cursor, purpose.clone());
+                    self.step(next, Input::Chosen(cursor));
                 }
             },
-            Window::Phrase(phrase, purpose) => match phrase.on_key(key) {
+            Window::Phrase(phrase, next) => match phrase.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => {
-                    let p = *purpose;
-                    self.close_to(if matches!(p, PhraseFor::Power(_)) {
-                        After::Main
-                    } else {
-                        After::Menu
-                    });
-                }
+                Handled::Cancel => self.close_to(next.cancel_to()),
                 Handled::Accept => {
-                    let p = *purpose;
-                    self.on_phrase(p);
+                    let next = next.clone();
+                    self.step(next, Input::Confirmed);
                 }
             },
             Window::Confirm(confirm, purpose) => match confirm.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(After::Menu),
+                Handled::Cancel => self.close_to(purpose.cancel_to()),
                 Handled::Accept => {
-                    let p = purpose.clone();
-                    self.on_confirm(p);
+                    let next = purpose.clone();
+                    self.step(next, Input::Confirmed);
                 }
             },
-            Window::Form(form, purpose) => match form.on_key(key) {
+            Window::Form(form, next) => match form.on_key(key) {
                 Handled::Stay => self.window = Some(w),
-                Handled::Cancel => self.close_to(After::Menu),
+                Handled::Cancel => self.close_to(next.cancel_to()),
                 Handled::Accept => {
-                    let p = *purpose;
-                    if let Window::Form(form, _) = w {
-                        self.on_form(form, p);
+                    if let Window::Form(form, next) = w {
+                        self.step(next, Input::Form(form));
                     }
                 }
             },
@@ -228,325 +149,24 @@ impl App {
         }
     }
 
-    /// Enter on a menu item.
-    pub fn open_item(&mut self, item: MenuItem) {
-        self.dirty = true;
-        let engine = self.settings.engine_display;
-        let label = item.label(engine);
-        let avail = self
-            .settings
-            .menu
-            .iter()
-            .find(|(i, _)| *i == item)
-            .map(|(_, a)| a.clone())
-            .unwrap_or(Availability::Unavailable("not on this node".into()));
-        if let Availability::Unavailable(why) = avail {
-            self.window = Some(Window::Message(
-                Message {
-                    title: label,
-                    lines: vec![format!("Not available: {why}")],
-                    tone: Tone::Info,
-                },
-                After::Menu,
-            ));
-            return;
+    /// Starts `task` under the progress window; its reply goes to `then`,
+    /// or without one to the generic result window. Needs the root
+    /// session: no task runs without the gate.
+    pub fn start_task(&mut self, _root: &RootSession, task: Task, then: Option<Next>) {
+        let req = &task.0;
+        if req.audited() {
+            tracing::info!(target: "audit", user = "root", job = ?req, "job started");
         }
-        match item {
-            MenuItem::ChangePasswords => {
-                let opts = PASSWORD_ACTIONS
-                    .iter()
-                    .zip(self.settings.password_actions.iter())
-                    .map(|(l, a)| {
-                        (
-                            l.to_string(),
-                            match a {
-                                Availability::Available => None,
-                                Availability::Unavailable(w) => Some(w.clone()),
-                            },
-                        )
-                    })
-                    .collect();
-                self.window = Some(Window::Choice(
-                    Choice::new("Change Passwords", opts),
-                    ChoiceFor::PasswordKind,
-                ));
-            }
-            MenuItem::TerminalInfo => {
-                self.window = Some(Window::Message(
-                    Message {
-                        title: "Terminal Info".into(),
-                        lines: self.settings.terminal_info.clone(),
-                        tone: Tone::Info,
-                    },
-                    After::Menu,
-                ));
-            }
-            MenuItem::ServiceControl => {
-                self.window = Some(Window::Choice(
-                    Choice::new(
-                        label,
-                        vec![
-                            (format!("Start {engine} Service"), None),
-                            (format!("Stop {engine} Service"), None),
-                            (format!("Restart {engine} Service"), None),
-                        ],
-                    ),
-                    ChoiceFor::ServiceAction,
-                ));
-            }
-            MenuItem::RenameNic
-            | MenuItem::TestNetwork
-            | MenuItem::ConfigureNetworks
-            | MenuItem::SetManagementNetwork => self.open_net_item(item),
-            MenuItem::ConsoleProxy => {
-                self.effects.push(Effect::LoadConsoleProxy);
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: label,
-                        phase: "Reading the current settings...".into(),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-            MenuItem::CollectLogs => {
-                let cluster = self.settings.cluster_logs;
-                self.start_job(JobRequest::CollectLogs { cluster });
-            }
-            MenuItem::BackupDatabase => self.start_job(JobRequest::BackupDatabase),
-            MenuItem::Reset | MenuItem::ResetDropDatabase => {
-                let drop_database = item == MenuItem::ResetDropDatabase;
-                let name = self.settings.engine_name;
-                let phrase = if drop_database {
-                    format!("reset {name} drop database")
-                } else {
-                    format!("reset {name}")
-                };
-                let mut lines =
-                    vec!["EXTREMELY DANGEROUS: this reinstalls the service.".to_string()];
-                if drop_database {
-                    lines.push("The database is emptied: all cloud data is lost.".into());
-                }
-                self.window = Some(Window::Phrase(
-                    Phrase::new(label, lines, phrase),
-                    PhraseFor::Reset { drop_database },
-                ));
-            }
-        }
-    }
-
-    fn on_choice(&mut self, purpose: ChoiceFor, cursor: usize) {
-        let engine = self.settings.engine_display;
-        let name = self.settings.engine_name;
-        match purpose {
-            ChoiceFor::Power => {
-                let c = if cursor == 0 {
-                    PowerChoice::Reboot
-                } else {
-                    PowerChoice::PowerOff
-                };
-                let what = if c == PowerChoice::Reboot {
-                    "reboots"
-                } else {
-                    "powers off"
-                };
-                self.window = Some(Window::Phrase(
-                    Phrase::new(
-                        if c == PowerChoice::Reboot {
-                            "Reboot"
-                        } else {
-                            "Poweroff"
-                        },
-                        vec![format!("This {what} the node {}.", self.settings.hostname)],
-                        c.phrase(),
-                    ),
-                    PhraseFor::Power(c),
-                ));
-            }
-            ChoiceFor::PasswordKind => match cursor {
-                0 => {
-                    self.window = Some(Window::Form(
-                        Form::new(
-                            "Change system root password",
-                            vec![
-                                Field::new("Old password", FieldKind::Password),
-                                Field::new("New password", FieldKind::Password),
-                                Field::new("Confirm", FieldKind::Password),
-                            ],
-                        ),
-                        FormFor::RootPassword,
-                    ));
-                }
-                1 => self.open_password_form(crate::engine::DbAccount::Root),
-                2 => self.open_password_form(crate::engine::DbAccount::Zstack),
-                3 => self.open_bus_password_form(),
-                _ => self.close_to(After::Menu),
-            },
-            ChoiceFor::RenameNic | ChoiceFor::ConfigureNic | ChoiceFor::ManagementIp => {
-                self.on_net_choice(purpose, cursor)
-            }
-            ChoiceFor::ServiceAction => {
-                let a = match cursor {
-                    0 => ServiceAction::Start,
-                    1 => ServiceAction::Stop,
-                    _ => ServiceAction::Restart,
-                };
-                let phrase = format!("{} {name}", a.verb());
-                self.window = Some(Window::Phrase(
-                    Phrase::new(
-                        JobRequest::Service(a).title(engine),
-                        vec!["This may take several minutes.".into()],
-                        phrase,
-                    ),
-                    PhraseFor::Service(a),
-                ));
-            }
-        }
-    }
-
-    fn on_phrase(&mut self, purpose: PhraseFor) {
-        match purpose {
-            PhraseFor::Power(c) => {
-                tracing::info!(target: "audit", user = "root", action = c.method(), "power action confirmed");
-                self.effects.push(Effect::Power(c));
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: format!("{} requested", c.method()),
-                        phase: format!("Asking logind to {}...", c.method().to_lowercase()),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-            PhraseFor::Service(a) => self.start_job(JobRequest::Service(a)),
-            PhraseFor::Reset { drop_database } => {
-                self.start_job(JobRequest::Reset { drop_database })
-            }
-        }
-    }
-
-    pub(crate) fn start_job(&mut self, req: JobRequest) {
-        tracing::info!(target: "audit", user = "root", job = ?req, "job started");
         self.window = Some(Window::Progress(
             Progress {
-                title: req.title(self.settings.engine_display),
-                phase: "Starting...".into(),
+                title: req.title(),
+                phase: req.phase(),
                 cancellable: req.cancellable(),
                 ..Default::default()
             },
-            Some(req.clone()),
+            then,
         ));
-        self.effects.push(Effect::Job(req));
-    }
-
-    fn on_form(&mut self, mut form: Form, purpose: FormFor) {
-        match purpose {
-            FormFor::RenameNic(_) | FormFor::Ping | FormFor::Ipv4(_) | FormFor::Bond => {
-                self.on_net_form(form, purpose)
-            }
-            FormFor::DbPassword(_) | FormFor::BusPassword | FormFor::ConsoleProxy => {
-                self.on_engine_form(form, purpose)
-            }
-            FormFor::RootPassword => {
-                for i in 0..3 {
-                    if form.fields[i].is_empty() {
-                        form.fail(i, "must not be empty");
-                        self.window = Some(Window::Form(form, purpose));
-                        return;
-                    }
-                }
-                if form.fields[1].secret != form.fields[2].secret {
-                    form.fields[2].secret.clear();
-                    form.fail(2, "the new passwords do not match");
-                    self.window = Some(Window::Form(form, purpose));
-                    return;
-                }
-                if form.fields[0].secret == form.fields[1].secret {
-                    form.fields[1].secret.clear();
-                    form.fields[2].secret.clear();
-                    form.fail(1, "the new password equals the old one");
-                    self.window = Some(Window::Form(form, purpose));
-                    return;
-                }
-                let old = std::mem::take(&mut form.fields[0].secret);
-                let new = std::mem::take(&mut form.fields[1].secret);
-                self.window = Some(Window::Confirm(
-                    Confirm {
-                        title: "Change system root password".into(),
-                        lines: vec![
-                            "Change the password of root on this node?".into(),
-                            "Press Y to change it, N to cancel.".into(),
-                        ],
-                        warn: false,
-                    },
-                    ConfirmFor::RootPassword { old, new },
-                ));
-            }
-        }
-    }
-
-    fn on_confirm(&mut self, purpose: ConfirmFor) {
-        match purpose {
-            ConfirmFor::Job(req) => self.start_job(req),
-            ConfirmFor::RootPassword { old, new } => {
-                self.effects.push(Effect::ChangeRootPassword { old, new });
-                self.window = Some(Window::Progress(
-                    Progress {
-                        title: "Change system root password".into(),
-                        phase: "Changing the password through PAM...".into(),
-                        ..Default::default()
-                    },
-                    None,
-                ));
-            }
-        }
-    }
-
-    /// The result of a root password change.
-    pub fn on_password_changed(&mut self, result: Result<Vec<String>, String>) {
-        let (tone, mut lines) = match result {
-            Ok(msgs) => {
-                tracing::info!(target: "audit", user = "root", "root password changed");
-                (Tone::Success, {
-                    let mut l = vec!["The root password was changed.".to_string()];
-                    l.extend(msgs);
-                    l
-                })
-            }
-            Err(e) => {
-                tracing::warn!(target: "audit", user = "root", error = %e, "root password change failed");
-                (
-                    Tone::Error,
-                    vec!["The root password was NOT changed.".to_string(), e],
-                )
-            }
-        };
-        lines.retain(|l| !l.trim().is_empty());
-        self.window = Some(Window::Message(
-            Message {
-                title: "Change system root password".into(),
-                lines,
-                tone,
-            },
-            After::Menu,
-        ));
-        self.dirty = true;
-    }
-
-    /// The result of a power request. The session ends with F12's flow.
-    pub fn on_power_done(&mut self, result: Result<String, String>) {
-        let (tone, lines) = match result {
-            Ok(m) => (Tone::Success, vec![m]),
-            Err(e) => (Tone::Error, vec![e]),
-        };
-        self.window = Some(Window::Message(
-            Message {
-                title: "Reboot/Poweroff".into(),
-                lines,
-                tone,
-            },
-            After::Main,
-        ));
+        self.effects.push(Effect::Task(task));
         self.dirty = true;
     }
 
@@ -567,28 +187,62 @@ impl App {
         }
     }
 
-    /// The end of the running job.
-    pub fn on_job_done(&mut self, result: Result<Vec<String>, String>) {
-        let title = match &self.window {
-            Some(Window::Progress(p, _)) => p.title.clone(),
-            _ => "Job".into(),
+    /// The end of the running task: to the step waiting on it, else the
+    /// generic result window titled like the progress window.
+    pub fn on_task_done(&mut self, reply: Reply) {
+        self.dirty = true;
+        let (title, then) = match self.window.take() {
+            Some(Window::Progress(p, then)) => (p.title, then),
+            other => {
+                self.window = other;
+                ("Job".to_string(), None)
+            }
         };
-        let (tone, lines) = match result {
-            Ok(l) => {
+        if let Some(next) = then {
+            return self.step(next, Input::Reply(reply));
+        }
+        let (tone, lines) = match reply {
+            Reply::Done(Ok(l)) => {
                 tracing::info!(target: "audit", job = %title, "job succeeded");
                 (Tone::Success, l)
             }
-            Err(e) => {
+            Reply::Done(Err(e)) => {
                 tracing::warn!(target: "audit", job = %title, error = %e, "job failed");
                 (Tone::Error, vec![e])
             }
+            Reply::Value(_) => (Tone::Error, vec!["the task answered no result".into()]),
         };
         let after = if self.authenticated() {
             After::Menu
         } else {
             After::Main
         };
-        self.window = Some(Window::Message(Message { title, lines, tone }, after));
+        self.window = Some(Window::Message(Message::new(title, lines, tone), after));
+    }
+
+    /// A guarded change is applied: ask to keep it.
+    pub fn on_confirm_keep(&mut self, seconds: u64, lines: Vec<String>) {
+        self.window = Some(Window::Keep(Keep {
+            lines,
+            deadline: self.mono_now + std::time::Duration::from_secs(seconds),
+        }));
+        self.dirty = true;
+    }
+
+    /// How a guarded change ended.
+    pub fn on_keep_outcome(&mut self, r: Result<String, String>) {
+        let (tone, line) = match r {
+            Ok(s) => (Tone::Success, s),
+            Err(e) => (Tone::Error, e),
+        };
+        self.window = Some(Window::Message(
+            Message::new("Network change", vec![line], tone),
+            if self.authenticated() {
+                After::Menu
+            } else {
+                After::Main
+            },
+        ));
         self.dirty = true;
     }
 }

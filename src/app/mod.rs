@@ -4,14 +4,13 @@
 pub mod action;
 pub mod collectors;
 pub mod effect;
-pub mod engine_flow;
-pub mod executor;
 pub mod feed;
 pub mod flow;
 pub mod keys;
-pub mod menu;
-pub mod net_flow;
 pub mod run;
+pub mod runner;
+pub mod services;
+pub mod session;
 pub mod state;
 pub mod update;
 pub mod window;

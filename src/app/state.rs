@@ -9,7 +9,6 @@ use super::action::Action;
 use super::effect::{Effect, GatePurpose};
 use super::feed::Feed;
 use super::keys::{self, Binding, Key};
-use super::menu::MenuItem;
 use super::update::{Update, UpdateData};
 use super::window::Window;
 use crate::config::Role;
@@ -39,8 +38,9 @@ pub struct Settings {
     pub tty: String,
     /// System Configuration locks after this long without a key.
     pub idle_timeout: Duration,
-    /// The role's menu with each item's availability.
-    pub menu: Vec<(MenuItem, Availability)>,
+    /// The role's menu (from the feature registry) with each item's
+    /// availability.
+    pub menu: Vec<crate::features::MenuRow>,
     /// Availability of the four Change Passwords actions, in order.
     pub password_actions: [Availability; 4],
     /// Lines of the Terminal Info window.
@@ -126,8 +126,8 @@ pub struct App {
     pub window: Option<Window>,
     /// Selected menu row.
     pub menu_cursor: usize,
-    /// When the authenticated session started; `None` when locked.
-    pub session: Option<Instant>,
+    /// The root session; `None` when locked.
+    pub session: Option<super::session::RootSession>,
     /// Monotonic clock of the last tick or key (injected).
     pub mono_now: Instant,
     /// When the operator last pressed a key.
@@ -136,10 +136,6 @@ pub struct App {
     pub backoff: Backoff,
     /// Side effects waiting for the executor.
     pub effects: Vec<Effect>,
-    /// The NICs a network choice list was opened with.
-    pub pick: Vec<crate::probe::Nic>,
-    /// The addresses Set Management Network offered.
-    pub pick_ips: Vec<std::net::Ipv4Addr>,
     pub quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
@@ -178,8 +174,6 @@ impl App {
             last_input: mono,
             backoff: Backoff::default(),
             effects: Vec::new(),
-            pick: Vec::new(),
-            pick_ips: Vec::new(),
             quit: false,
             dirty: true,
         }
@@ -221,20 +215,12 @@ impl App {
                 self.on_auth_result(purpose, result);
                 true
             }
-            UpdateData::PasswordChanged(r) => {
-                self.on_password_changed(r);
-                true
-            }
-            UpdateData::PowerDone(r) => {
-                self.on_power_done(r);
-                true
-            }
             UpdateData::Job(ev) => {
                 self.on_job_progress(ev);
                 true
             }
-            UpdateData::JobDone(r) => {
-                self.on_job_done(r);
+            UpdateData::TaskDone(r) => {
+                self.on_task_done(r);
                 true
             }
             UpdateData::ConfirmKeep { seconds, lines } => {
@@ -243,10 +229,6 @@ impl App {
             }
             UpdateData::KeepOutcome(r) => {
                 self.on_keep_outcome(r);
-                true
-            }
-            UpdateData::ConsoleProxyLoaded(r) => {
-                self.on_console_proxy_loaded(r);
                 true
             }
         };
@@ -263,6 +245,11 @@ impl App {
         }
         self.mono_now = mono;
         self.check_idle();
+    }
+
+    /// The menu row of feature `id` on this node, if it has that feature.
+    pub fn menu_row(&self, id: crate::features::FeatureId) -> Option<usize> {
+        self.settings.menu.iter().position(|r| r.id() == id)
     }
 
     /// Takes the queued side effects.
@@ -403,9 +390,9 @@ impl App {
             Action::Home => self.menu_cursor = 0,
             Action::End => self.menu_cursor = n - 1,
             Action::Open => {
-                if let Some((item, _)) = self.settings.menu.get(self.menu_cursor) {
-                    let item = *item;
-                    self.open_item(item);
+                if let Some(row) = self.settings.menu.get(self.menu_cursor) {
+                    let id = row.id();
+                    self.open_feature(id);
                 }
             }
             Action::SystemConfiguration => self.end_session("left System Configuration"),

@@ -29,14 +29,10 @@ pub enum UpdateData {
         purpose: super::effect::GatePurpose,
         result: Result<(), String>,
     },
-    /// PAM chauthtok finished: messages on success, the reason on failure.
-    PasswordChanged(Result<Vec<String>, String>),
-    /// logind answered (or the demo's notice).
-    PowerDone(Result<String, String>),
     /// Progress of the running job.
     Job(JobEvent),
-    /// The running job ended: result lines, or the error.
-    JobDone(Result<Vec<String>, String>),
+    /// The running task ended (every task answers with this one type).
+    TaskDone(crate::features::task::Reply),
     /// A guarded network change is applied and waits for "keep" within
     /// this many seconds; the lines say what changed.
     ConfirmKeep {
@@ -45,8 +41,6 @@ pub enum UpdateData {
     },
     /// How a guarded change ended (kept, reverted, revert failed).
     KeepOutcome(Result<String, String>),
-    /// The current console proxy settings (to pre-fill its form).
-    ConsoleProxyLoaded(Result<crate::engine::ConsoleProxy, String>),
 }
 
 /// One progress report of a job.

@@ -1,15 +1,14 @@
-//! The modal window on top of the current screen, and what each window is
-//! for (its "purpose" decides what accepting it does).
+//! The modal window on top of the current screen: a widget of the kit and
+//! the feature step that accepting it runs.
 
-use super::effect::{GatePurpose, JobRequest, PowerChoice};
+use super::effect::GatePurpose;
 use std::time::Instant;
 
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use crate::engine::ServiceAction;
+use crate::features::step::{Next, Step};
 use crate::kit::{Choice, Confirm, Form, Hint, Keep, Message, Password, Phrase, Progress};
-use crate::secret::Secret;
 use crate::ui::theme::Theme;
 
 /// Where closing a message window leads.
@@ -21,69 +20,41 @@ pub enum After {
     Menu,
 }
 
-/// What a choice list chooses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChoiceFor {
-    Power,
-    PasswordKind,
-    ServiceAction,
-    /// Index into `App::pick` (the NICs listed when the choice opened).
-    RenameNic,
-    ConfigureNic,
-    ManagementIp,
-}
-
-/// What a typed phrase confirms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhraseFor {
-    Power(PowerChoice),
-    Service(ServiceAction),
-    Reset { drop_database: bool },
-}
-
-/// What a form edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormFor {
-    RootPassword,
-    /// The index of the NIC in `App::pick`.
-    RenameNic(usize),
-    Ping,
-    Ipv4(usize),
-    Bond,
-    /// MySQL root or zstack account.
-    DbPassword(crate::engine::DbAccount),
-    BusPassword,
-    ConsoleProxy,
-}
-
-/// What a Y/N confirmation confirms (holding the validated input).
-#[derive(Debug, Clone)]
-pub enum ConfirmFor {
-    RootPassword {
-        old: Secret,
-        new: Secret,
-    },
-    /// Run this job once confirmed.
-    Job(JobRequest),
-}
-
 /// The modal window: a widget of the kit, and what accepting it is for.
 #[derive(Debug, Clone)]
 pub enum Window {
     /// The root password gate.
     Password(Password, GatePurpose),
     Message(Message, After),
-    Choice(Choice, ChoiceFor),
-    Phrase(Phrase, PhraseFor),
-    Confirm(Confirm, ConfirmFor),
-    Form(Form, FormFor),
-    /// A running job; what it is, for the result window's title.
-    Progress(Progress, Option<JobRequest>),
+    Choice(Choice, Next),
+    Phrase(Phrase, Next),
+    Confirm(Confirm, Next),
+    Form(Form, Next),
+    /// A running task; the step that takes its reply, if not the
+    /// generic result window.
+    Progress(Progress, Option<Next>),
     /// A guarded network change waits for "keep".
     Keep(Keep),
 }
 
 impl Window {
+    /// A form whose submission goes to `step`.
+    pub fn form(form: Form, step: impl Step + Clone) -> Window {
+        Window::Form(form, Next::new(step))
+    }
+    /// A choice list whose chosen row goes to `step`.
+    pub fn choice(choice: Choice, step: impl Step + Clone) -> Window {
+        Window::Choice(choice, Next::new(step))
+    }
+    /// A Y/N window whose Y goes to `step`.
+    pub fn confirm(confirm: Confirm, step: impl Step + Clone) -> Window {
+        Window::Confirm(confirm, Next::new(step))
+    }
+    /// A typed phrase whose exact entry goes to `step`.
+    pub fn phrase(phrase: Phrase, step: impl Step + Clone) -> Window {
+        Window::Phrase(phrase, Next::new(step))
+    }
+
     /// The footer hints: the widget's own, so they match its keys.
     pub fn hints(&self, now: Instant) -> Vec<Hint> {
         match self {

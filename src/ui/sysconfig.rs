@@ -24,8 +24,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Clear, r);
     f.render_widget(block, r);
     let mut lines = Vec::new();
-    for (i, (item, avail)) in items.iter().enumerate() {
-        let label = format!(" {:>2}. {}", i + 1, item.label(app.settings.engine_display));
+    for (i, row) in items.iter().enumerate() {
+        let avail = &row.availability;
+        let label = format!(
+            " {:>2}. {}",
+            i + 1,
+            row.feature.label(app.settings.engine_display)
+        );
         let mut style = match avail {
             Availability::Available => theme.value(),
             Availability::Unavailable(_) => theme.dim(),
@@ -41,7 +46,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::styled(text, style));
     }
     lines.push(Line::raw(""));
-    if let Some((_, Availability::Unavailable(why))) = items.get(app.menu_cursor) {
+    if let Some(Availability::Unavailable(why)) =
+        items.get(app.menu_cursor).map(|r| &r.availability)
+    {
         lines.push(Line::styled(
             format::fit(why, inner.width as usize),
             theme.dim(),

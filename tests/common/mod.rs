@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
+pub mod menu;
 pub mod poll;
 pub mod screen;
 pub mod tmux;

@@ -1,0 +1,31 @@
+//! Opening a System Configuration item by its feature id, never by its
+//! menu position (rows move when features are added).
+
+use nodeconsole::app::keys::Key;
+use nodeconsole::app::App;
+use nodeconsole::features::FeatureId;
+
+/// The menu row of `id`; panics with a clear message if this node's menu
+/// lacks it.
+pub fn row(a: &App, id: FeatureId) -> usize {
+    a.menu_row(id)
+        .unwrap_or_else(|| panic!("feature {id} is not on this node's menu"))
+}
+
+/// Moves the cursor to feature `id` with keys (Home, then Down) and
+/// presses Enter; `key` is how the test presses a key (so it can record
+/// every screen).
+pub fn open_with(a: &mut App, id: FeatureId, key: &mut dyn FnMut(&mut App, Key)) {
+    let i = row(a, id);
+    key(a, Key::Home);
+    for _ in 0..i {
+        key(a, Key::Down);
+    }
+    assert_eq!(a.menu_cursor, i, "cursor on {id}");
+    key(a, Key::Enter);
+}
+
+/// Opens feature `id` with plain key presses.
+pub fn open(a: &mut App, id: FeatureId) {
+    open_with(a, id, &mut |a, k| a.on_key(k));
+}
