@@ -78,13 +78,10 @@ impl Served {
     /// The console's runtime can still run blocking work (PAM does).
     fn console_threads_free(&self) -> bool {
         self.rt.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(10),
-                tokio::task::spawn_blocking(|| 42),
-            )
-            .await
-            .map(|r| r.unwrap() == 42)
-            .unwrap_or(false)
+            tokio::time::timeout(Duration::from_secs(10), tokio::task::spawn_blocking(|| 42))
+                .await
+                .map(|r| r.unwrap() == 42)
+                .unwrap_or(false)
         })
     }
 }
@@ -124,7 +121,11 @@ fn request(s: &mut TcpStream, path: &str) -> Result<String, String> {
     let head = String::from_utf8_lossy(&head).into_owned();
     let len: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     s.read_exact(&mut body).map_err(|e| e.to_string())?;
@@ -262,17 +263,26 @@ fn stalled_readers_of_file_views_do_not_take_the_consoles_threads() {
         .collect();
     // Give the server time to start feeding every one of them.
     std::thread::sleep(Duration::from_secs(1));
-    assert!(s.console_threads_free(), "the console's blocking pool is free");
+    assert!(
+        s.console_threads_free(),
+        "the console's blocking pool is free"
+    );
     // Every stalled download is ended by the stall timeout, its thread
     // freed: a small view is served again.
-    poll::until_ok("a file view after the stall timeout", Duration::from_secs(120), || {
-        let mut c = connect_from("127.0.0.2", s.addr(), None);
-        let status = request(&mut c, &small)?;
-        status.contains(" 200 ").then_some(()).ok_or(status)
-    });
+    poll::until_ok(
+        "a file view after the stall timeout",
+        Duration::from_secs(120),
+        || {
+            let mut c = connect_from("127.0.0.2", s.addr(), None);
+            let status = request(&mut c, &small)?;
+            status.contains(" 200 ").then_some(()).ok_or(status)
+        },
+    );
     let mut first = stalled.into_iter().next().unwrap();
     let mut sink = Vec::new();
-    first.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let _ = first.read_to_end(&mut sink);
     assert!(
         sink.len() < 64 << 20,
@@ -332,5 +342,8 @@ fn every_request_is_logged_with_the_token_cut() {
         (ok && missing).then_some(()).ok_or(text)
     });
     let text = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
-    assert!(!text.contains(&s.export.token), "the whole token is never logged");
+    assert!(
+        !text.contains(&s.export.token),
+        "the whole token is never logged"
+    );
 }

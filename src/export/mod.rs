@@ -28,8 +28,8 @@ use std::path::PathBuf;
 pub use collect::{collect_node_logs, CollectSpec};
 pub use config::{CommandSpec, ExportConfig};
 pub use jobs::{ExportJob, ExportService, JobEvent};
-pub use registry::{Export, ExportRegistry, Lookup};
 pub use listen::Limits;
+pub use registry::{Export, ExportRegistry, Lookup};
 pub use server::{server_urls, urls, ExportServer};
 
 /// Creates `dir` (and missing parents) readable by its owner only, and
