@@ -81,29 +81,6 @@ fn history<'a>(theme: &Theme, hist: &VecDeque<u8>, width: usize, rows: usize) ->
 /// Rows of history from which a chart replaces the sparkline.
 pub const CHART_ROWS: usize = 4;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chart_fills_eighths_from_the_bottom() {
-        let theme = Theme::MONO_ASCII;
-        let hist: VecDeque<u8> = [0, 50, 100].into_iter().collect();
-        let rows: Vec<String> = chart(&theme, &hist, 4, 2)
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
-            .collect();
-        assert_eq!(rows, ["   #", "  ##"]);
-        let colour = Theme::COLOR;
-        let hist: VecDeque<u8> = [25, 100].into_iter().collect();
-        let rows: Vec<String> = chart(&colour, &hist, 2, 2)
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
-            .collect();
-        assert_eq!(rows, [" █", "▄█"]);
-    }
-}
-
 pub fn render_cpu(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let inner = frame(f, area, theme.panel(title("CPU USAGE", &app.cpu, app.now)));
@@ -200,4 +177,27 @@ pub fn render_combined(f: &mut Frame, area: Rect, app: &App) {
         ));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_fills_eighths_from_the_bottom() {
+        let theme = Theme::MONO_ASCII;
+        let hist: VecDeque<u8> = [0, 50, 100].into_iter().collect();
+        let rows: Vec<String> = chart(&theme, &hist, 4, 2)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        assert_eq!(rows, ["   #", "  ##"]);
+        let colour = Theme::COLOR;
+        let hist: VecDeque<u8> = [25, 100].into_iter().collect();
+        let rows: Vec<String> = chart(&colour, &hist, 2, 2)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        assert_eq!(rows, [" █", "▄█"]);
+    }
 }
