@@ -254,6 +254,12 @@ pub struct TerminalsConfig {
     pub cli: String,
     /// Command started on the cloud CLI terminal.
     pub cli_command: String,
+    /// `COLSxROWS` drawn on a line that has no size (a serial TTY is 0x0)
+    /// when the far terminal does not answer the start-up size query.
+    pub serial_size: String,
+    /// On a serial line, redraw the whole screen every this many seconds
+    /// (0: only on a key after a quiet spell, Ctrl+L, or carrier up).
+    pub serial_redraw_s: u64,
 }
 
 impl Default for TerminalsConfig {
@@ -263,6 +269,8 @@ impl Default for TerminalsConfig {
             shell: "tty2".into(),
             cli: "tty3".into(),
             cli_command: "virsh".into(),
+            serial_size: crate::tty::DEFAULT_SERIAL_SIZE.into(),
+            serial_redraw_s: 0,
         }
     }
 }
@@ -342,6 +350,8 @@ impl Config {
         if self.auth.pam_service.is_empty() || self.auth.pam_service.contains('/') {
             return Err("auth.pam_service must be a plain PAM service name".into());
         }
+        crate::tty::parse_size(&self.terminals.serial_size)
+            .map_err(|e| format!("terminals.serial_size: {e}"))?;
         self.export
             .validate()
             .map_err(|e| format!("[export]: {e}"))?;
@@ -456,6 +466,16 @@ idle_timeout_s = 30
     #[test]
     fn refresh_out_of_range_is_refused() {
         assert!(Config::parse("refresh_s = 0", Path::new("c")).is_err());
+    }
+
+    #[test]
+    fn serial_size_is_checked() {
+        let c = Config::parse("[terminals]\nserial_size = \"132x43\"\n", Path::new("c")).unwrap();
+        assert_eq!(c.terminals.serial_size, "132x43");
+        let e = Config::parse("[terminals]\nserial_size = \"wide\"\n", Path::new("c"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("terminals.serial_size"), "{e}");
     }
 
     #[test]

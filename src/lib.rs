@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod export;
 pub mod features;
+pub mod input;
 pub mod job;
 pub mod kit;
 pub mod logging;
@@ -18,7 +19,9 @@ pub mod ops;
 pub mod probe;
 pub mod secret;
 pub mod sync;
+pub mod term_backend;
 pub mod terminal;
 #[doc(hidden)]
 pub mod testdata;
+pub mod tty;
 pub mod ui;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use clap::Parser;
 use crossterm::event::EventStream;
-use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
 use nodeconsole::app::runner::Runner;
@@ -19,9 +18,11 @@ use nodeconsole::engine::{self, Engine};
 use nodeconsole::engine::{Availability, Capability};
 use nodeconsole::export::jobs::ExportService;
 use nodeconsole::features;
+use nodeconsole::input::Reattach;
 use nodeconsole::net::demo::DemoNet;
 use nodeconsole::ops::demo_pam::DemoPam;
 use nodeconsole::ops::{self, auth::Pam, BusTarget};
+use nodeconsole::term_backend::ConsoleBackend;
 use nodeconsole::ui::theme::Theme;
 use nodeconsole::{assets, logging, terminal};
 
@@ -297,14 +298,29 @@ async fn run(
     let guard = terminal::TerminalGuard::enter()?;
     terminal::quiet_stderr(cfg.log.file.as_deref());
     terminal::disable_vt_blanking(term.as_deref());
-    let mut tui = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    // Before the event stream owns the input: a serial line's size is
+    // settled here (bounded query, else the configured size).
+    use nodeconsole::tty as line;
+    let fallback = line::parse_size(&cfg.terminals.serial_size).map_err(anyhow::Error::msg)?;
+    let line = line::prepare(0, tty_name().as_deref(), fallback, line::QUERY_TIMEOUT);
+    tracing::info!(
+        cols = line.size.0,
+        rows = line.size.1,
+        source = ?line.source,
+        serial = line.serial,
+        "terminal size"
+    );
+    let mut tui = Terminal::new(ConsoleBackend::new(std::io::stdout(), line.size))?;
     tui.clear()?;
+    let every = std::time::Duration::from_secs(cfg.terminals.serial_redraw_s);
+    let mut reattach = Reattach::new(line.serial, Some(every), std::time::Instant::now());
     let result = app::run::run(
         &mut tui,
         &mut state,
         &mut rx,
         EventStream::new(),
         &mut |e| runner.execute(e),
+        &mut reattach,
     )
     .await;
     drop(guard);

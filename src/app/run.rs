@@ -2,6 +2,8 @@
 //! waits on three sources — collector snapshots, terminal input, and the
 //! clock's whole-second tick — and redraws only when the state changed.
 //! Nothing in this loop does blocking I/O other than writing the frame.
+//! Key events pass through [`EscKeys`] (VT100+ F-keys) and [`Reattach`]
+//! (full redraws for a serial line's late arrivals, see `crate::input`).
 
 use std::io;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,6 +18,7 @@ use super::effect::Effect;
 use super::keys::Key;
 use super::state::App;
 use super::update::Update;
+use crate::input::{EscKeys, Reattach};
 use crate::ui;
 
 /// Wall clock and local UTC offset.
@@ -41,15 +44,25 @@ pub async fn run<B, S>(
     updates: &mut UnboundedReceiver<Update>,
     mut events: S,
     execute: &mut dyn FnMut(Effect),
+    reattach: &mut Reattach,
 ) -> io::Result<()>
 where
     B: Backend,
     B::Error: Into<io::Error>,
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
+    let mut esc = EscKeys::default();
+    let mut full = false;
     loop {
         for e in app.take_effects() {
             execute(e);
+        }
+        if full {
+            // Forget what the far terminal is thought to show.
+            terminal.clear().map_err(Into::into)?;
+            reattach.redrawn(Instant::now());
+            app.dirty = true;
+            full = false;
         }
         if app.dirty {
             terminal.draw(|f| ui::render(f, app)).map_err(Into::into)?;
@@ -59,6 +72,9 @@ where
             return Ok(());
         }
         let wait = until_next_second(SystemTime::now());
+        let esc_wait = esc
+            .deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
         tokio::select! {
             Some(u) = updates.recv() => {
                 app.apply(u);
@@ -69,8 +85,12 @@ where
             }
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if let Some(key) = Key::from_event(&k) {
-                        app.on_key_at(key, Instant::now());
+                    let now = Instant::now();
+                    full |= reattach.on_key(&k, now);
+                    for k in esc.feed(k, now) {
+                        if let Some(key) = Key::from_event(&k) {
+                            app.on_key_at(key, now);
+                        }
                     }
                 }
                 Some(Ok(Event::Resize(_, _))) => {
@@ -81,9 +101,22 @@ where
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
+            _ = tokio::time::sleep(esc_wait.unwrap_or_default()), if esc_wait.is_some() => {
+                let now = Instant::now();
+                if let Some(key) = esc.expire(now).as_ref().and_then(Key::from_event) {
+                    app.on_key_at(key, now);
+                }
+            }
             _ = tokio::time::sleep(wait) => {
                 let (now, off) = local_clock();
-                app.tick(now, off, Instant::now());
+                let mono = Instant::now();
+                app.tick(now, off, mono);
+                let carrier = if reattach.serial() {
+                    crate::tty::carrier(libc::STDIN_FILENO)
+                } else {
+                    None
+                };
+                full |= reattach.on_tick(mono, carrier);
             }
         }
     }
