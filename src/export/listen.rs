@@ -282,6 +282,22 @@ impl<S> StallGuard<S> {
         }
     }
 
+    /// After a write: progress disarms the deadline; a pending write arms
+    /// it, or fails once it has passed.
+    fn progress(
+        &mut self,
+        cx: &mut Context<'_>,
+        r: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match r {
+            Poll::Pending => self.stalled(cx),
+            done => {
+                self.deadline = None;
+                done
+            }
+        }
+    }
+
     /// Called when a write is pending: arms the deadline, or fails the
     /// write when it has passed.
     fn stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
@@ -315,13 +331,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for StallGuard<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Pending => self.stalled(cx),
-            other => {
-                self.deadline = None;
-                other
-            }
-        }
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.progress(cx, r)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -337,13 +348,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for StallGuard<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Pending => self.stalled(cx),
-            other => {
-                self.deadline = None;
-                other
-            }
-        }
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.progress(cx, r)
     }
 
     fn is_write_vectored(&self) -> bool {
