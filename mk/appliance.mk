@@ -76,6 +76,9 @@ install: appliance-check-bin
 	chmod 0755 $(DESTDIR)$(GENERATORDIR)/nodeconsole-serial-generator
 	$(INSTALL) -m 0644 systemd/system.conf.d/60-nodeconsole.conf $(DESTDIR)$(SYSTEMCONFDIR)/60-nodeconsole.conf
 	$(INSTALL) -m 0644 systemd/sysctl.d/60-nodeconsole.conf $(DESTDIR)$(SYSCTLDIR)/60-nodeconsole.conf
+	for g in getty autovt; do \
+		$(INSTALL) -D -m 0644 'systemd/getty@tty3.service.d/60-nodeconsole-cli.conf' "$(DESTDIR)$(UNITDIR)/$$g@tty3.service.d/60-nodeconsole-cli.conf" || exit 1; \
+	done
 	@flavour=$(PAM_FLAVOUR); \
 	if [ "$$flavour" = auto ]; then \
 		if [ -e /etc/pam.d/common-auth ]; then flavour=debian; else flavour=redhat; fi; \
@@ -108,6 +111,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nodeconsole
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/nodeconsole $(DESTDIR)$(DATADIR)/nodeconsole $(DESTDIR)$(DOCDIR)
 	for u in $(APPLIANCE_UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	for g in getty autovt; do rm -f "$(DESTDIR)$(UNITDIR)/$$g@tty3.service.d/60-nodeconsole-cli.conf"; rmdir "$(DESTDIR)$(UNITDIR)/$$g@tty3.service.d" 2>/dev/null || true; done
 	rm -f $(DESTDIR)$(GENERATORDIR)/nodeconsole-serial-generator \
 		$(DESTDIR)$(SYSTEMCONFDIR)/60-nodeconsole.conf \
 		$(DESTDIR)$(SYSCTLDIR)/60-nodeconsole.conf \

@@ -124,7 +124,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cfg, cli.demo, pam_block)) {
+    let trail = nodeconsole::features::audit_log::Trail::for_sink(sink, cfg.log.file.clone());
+    match rt.block_on(run(cfg, cli.demo, pam_block, trail)) {
         Ok(()) => {
             tracing::info!("nodeconsole exiting");
             ExitCode::SUCCESS
@@ -169,7 +170,12 @@ fn tty_name() -> Option<String> {
         .filter(|p| p.starts_with("/dev/"))
 }
 
-async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Result<()> {
+async fn run(
+    cfg: Config,
+    demo: bool,
+    pam_block: Option<String>,
+    audit: nodeconsole::features::audit_log::Trail,
+) -> anyhow::Result<()> {
     let engine = build_engine(&cfg)?;
     let term = std::env::var("TERM").ok();
     let theme = Theme::resolve(
@@ -254,6 +260,7 @@ async fn run(cfg: Config, demo: bool, pam_block: Option<String>) -> anyhow::Resu
         exports: exports.clone(),
         net: net_ctx,
         mn,
+        audit,
         rt: tokio::runtime::Handle::current(),
     });
     let node_features = services.node_features();

@@ -72,6 +72,7 @@ pub fn zstack_like_settings(theme: Theme) -> Settings {
             network: Availability::Available,
             collect_logs: Availability::Available,
             exports: Availability::Available,
+            audit_log: Availability::Available,
         },
     );
     s.password_actions = std::array::from_fn(|_| Availability::Available);

@@ -333,6 +333,10 @@ fn verify_unit(analyze: &Path, dirs: &[&Path], unit: &str) -> Result<(), String>
     Ok(())
 }
 
+/// The symlink `systemctl enable nodeconsole-cli@tty3.service` makes; the
+/// getty drop-in skips getty@tty3 while it exists.
+const CLI_ENABLED: &str = "/etc/systemd/system/getty.target.wants/nodeconsole-cli@tty3.service";
+
 #[test]
 fn units_pass_systemd_analyze_verify() {
     let Some(analyze) = need("systemd-analyze", "package systemd") else {
@@ -367,6 +371,39 @@ fn units_pass_systemd_analyze_verify() {
     }
     assert!(
         console.contains("TTYVTDisallocate=yes") && console.contains("Conflicts=getty@%i.service")
+    );
+
+    // tty3: the CLI must win over a getty started on its own (Debian's
+    // getty-static.service without D-Bus, an admin). A Conflicts= on the
+    // CLI would let the getty stop it; the getty's drop-in skips it instead.
+    let cli = fs::read_to_string(unitdir.join("nodeconsole-cli@.service")).unwrap();
+    let conflicts: Vec<&str> = cli
+        .lines()
+        .filter(|l| l.starts_with("Conflicts="))
+        .collect();
+    assert_eq!(conflicts, ["Conflicts=rescue.service"], "{cli}");
+    assert!(
+        cli.contains("ExecStartPre=-systemctl --no-block stop getty@%i.service autovt@%i.service")
+    );
+    for g in ["getty", "autovt"] {
+        let dropin = unitdir.join(format!("{g}@tty3.service.d/60-nodeconsole-cli.conf"));
+        let text = fs::read_to_string(&dropin).unwrap();
+        assert!(
+            text.contains(&format!("ConditionPathExists=!{CLI_ENABLED}")),
+            "{text}"
+        );
+    }
+    // The getty with the drop-in, as systemd loads it (getty@.service from
+    // the system's units, the drop-in from ours).
+    if Path::new("/usr/lib/systemd/system/getty@.service").exists()
+        || Path::new("/lib/systemd/system/getty@.service").exists()
+    {
+        verify_unit(&analyze, &[&unitdir], "getty@tty3.service").unwrap_or_else(|e| panic!("{e}"));
+    }
+    // The condition is one systemd evaluates (true here: no CLI enabled).
+    ok(
+        Command::new(&analyze).args(["condition", &format!("ConditionPathExists=!{CLI_ENABLED}")]),
+        MIN,
     );
 
     // Negative control: the same check must catch a broken unit.
@@ -598,6 +635,8 @@ const INSTALLED_USR: &[&str] = &[
     "/usr/lib/systemd/system-generators/nodeconsole-serial-generator",
     "/usr/lib/systemd/system.conf.d/60-nodeconsole.conf",
     "/usr/lib/sysctl.d/60-nodeconsole.conf",
+    "/usr/lib/systemd/system/getty@tty3.service.d/60-nodeconsole-cli.conf",
+    "/usr/lib/systemd/system/autovt@tty3.service.d/60-nodeconsole-cli.conf",
     "/usr/share/doc/nodeconsole/examples/config.toml",
     "/usr/share/doc/nodeconsole/install.md",
     "/etc/pam.d/nodeconsole",
@@ -832,6 +871,25 @@ fn deb_lists_the_expected_files_and_takes_tty1() {
     want.insert("/usr/share/doc/nodeconsole/copyright".into());
     assert_eq!(files, want, "dpkg-deb -c:\n{listing}");
 
+    // D-Bus and logind (F12 reboots through logind; without D-Bus Debian
+    // starts gettys on tty2-6 through getty-static.service).
+    let depends = text(
+        &ok(
+            Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"),
+            MIN,
+        )
+        .stdout,
+    );
+    let depends: Vec<&str> = depends.trim().split(", ").collect();
+    for want in [
+        "systemd",
+        "util-linux",
+        "default-dbus-system-bus | dbus-system-bus",
+        "libpam-systemd",
+    ] {
+        assert!(depends.contains(&want), "Depends lacks {want}: {depends:?}");
+    }
+
     let conffiles = text(
         &ok(
             Command::new("dpkg-deb")
@@ -899,6 +957,14 @@ fn deb_lists_the_expected_files_and_takes_tty1() {
         set(&["/nodeconsole-cli@tty3.service", "/nodeconsole@tty1.service"]),
         "after install: console on tty1 and CLI on tty3, no getty on tty1"
     );
+    let cli_enabled = root.join(CLI_ENABLED.trim_start_matches('/'));
+    assert!(
+        cli_enabled.is_symlink(),
+        "the getty drop-in's condition names what the postinst enables"
+    );
+    assert!(root
+        .join("usr/lib/systemd/system/getty@tty3.service.d/60-nodeconsole-cli.conf")
+        .exists());
     assert_eq!(
         fs::read_link(wants.join("nodeconsole@tty1.service")).unwrap(),
         Path::new("/usr/lib/systemd/system/nodeconsole@.service")
@@ -942,6 +1008,15 @@ fn rpm_lists_the_expected_files_and_takes_tty1() {
         "{scripts}"
     );
     assert!(scripts.contains("preuninstall scriptlet"), "{scripts}");
+    let requires = rpmq(&["-qp", "--requires"]);
+    for want in ["systemd", "util-linux", "dbus", "systemd-pam"] {
+        assert!(
+            requires
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(want)),
+            "Requires lacks {want}:\n{requires}"
+        );
+    }
     let info = rpmq(&["-qip"]);
     assert!(info.contains("Name        : nodeconsole"), "{info}");
     // The EL PAM stack (system-auth), not Debian's common-auth.

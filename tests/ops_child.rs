@@ -41,9 +41,12 @@ fn diagnostic_commands_get_their_own_session_default_signals_and_no_stdin() {
     like_the_console();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.txt");
+    // The masks are read by the process the shell execs last (same PID,
+    // inherited set-up): a shell blocks every signal for a moment around
+    // each fork, so reading /proc/$$/status from a child of it races.
     let script = "echo \"pid=$$\"; echo \"sid=$(cut -d ' ' -f6 /proc/$$/stat)\"; \
-                  grep -E '^(SigIgn|SigBlk|Umask):' /proc/$$/status; \
-                  echo \"stdin=$(readlink /proc/$$/fd/0)\"";
+                  echo \"stdin=$(readlink /proc/$$/fd/0)\"; \
+                  exec grep -E '^(SigIgn|SigBlk|Umask):' /proc/self/status";
     let spec = CommandSpec::new("probe", &["sh", "-c", script]);
     let (status, _) = run_to_file(&spec, &out, 1 << 20, &Recorder::default());
     assert_eq!(status, CommandStatus::Exited(0));

@@ -1,4 +1,5 @@
-//! Snapshot tests of the main screen for every role, at 80x24 and 120x40,
+//! Snapshot tests of the main screen for every role, at 80x24, 120x40 and
+//! 160x50 (VGA framebuffers and KVM consoles),
 //! in colour and in the monochrome ASCII theme, with clock and data
 //! injected (src/testdata.rs).
 
@@ -19,7 +20,7 @@ fn roles() -> [(Role, &'static str); 3] {
 #[test]
 fn main_screen_snapshots() {
     for (role, rname) in roles() {
-        for (w, h) in [(80u16, 24u16), (120, 40)] {
+        for (w, h) in [(80u16, 24u16), (120, 40), (160, 50)] {
             let app = testdata::app(role, Theme::COLOR, 14);
             let b = draw(&app, w, h);
             assert_ansi16(&b);

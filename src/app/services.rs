@@ -34,6 +34,8 @@ pub struct Services {
     pub net: Result<Arc<NetContext>, String>,
     /// Finds the management NIC's addresses for export URLs.
     pub mn: MnAddrs,
+    /// Where the audit records are kept (View Audit Log reads them).
+    pub audit: crate::features::audit_log::Trail,
     /// The runtime, for requests that wait on async services (exports).
     pub rt: tokio::runtime::Handle,
 }
@@ -58,6 +60,7 @@ impl Services {
             network: avail(&self.net),
             collect_logs: avail(&self.exports),
             exports: avail(&self.exports),
+            audit_log: self.audit.availability(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`registry`]: the published exports, persisted in a small JSON state
 //!   file so a restarted console still lists and serves them.
 //! - [`server`]: the read-only HTTP server (axum), started on demand.
+//! - [`listen`]: its accept loop, connection caps and timeouts.
 //! - [`browse`]: reading a tarball's entries for the online log browser.
 //! - [`jobs`]: running an export off the UI thread with progress and cancel.
 
@@ -18,6 +19,7 @@ pub mod collect;
 pub mod command;
 pub mod config;
 pub mod jobs;
+pub mod listen;
 pub mod registry;
 pub mod server;
 
@@ -26,6 +28,7 @@ use std::path::PathBuf;
 pub use collect::{collect_node_logs, CollectSpec};
 pub use config::{CommandSpec, ExportConfig};
 pub use jobs::{ExportJob, ExportService, JobEvent};
+pub use listen::Limits;
 pub use registry::{Export, ExportRegistry, Lookup};
 pub use server::{server_urls, urls, ExportServer};
 

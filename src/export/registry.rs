@@ -64,10 +64,15 @@ struct StateFile {
     exports: Vec<Export>,
 }
 
+/// One export's tar index, `None` until built.
+type IndexSlot = Arc<std::sync::Mutex<Option<Arc<TarIndex>>>>;
+
 struct Inner {
     exports: HashMap<String, Export>,
-    /// Tar indexes built on first browse, dropped with the export.
-    indexes: HashMap<String, Arc<TarIndex>>,
+    /// Tar indexes built on first browse, dropped with the export. Each is
+    /// a slot of its own, locked while it is built: concurrent first
+    /// requests wait for one build instead of each reading the tarball.
+    indexes: HashMap<String, IndexSlot>,
 }
 
 /// The shared set of exports; clone freely (it is an `Arc`).
@@ -301,19 +306,25 @@ impl ExportRegistry {
         Ok(deleted)
     }
 
-    /// The cached tar index of an export, built by `build` on first use.
+    /// The cached tar index of an export, built by `build` on first use
+    /// (once, however many requests ask at the same time).
     pub fn tar_index(
         &self,
         export: &Export,
         build: impl FnOnce(&Path) -> Result<TarIndex, std::io::Error>,
     ) -> Result<Arc<TarIndex>, std::io::Error> {
-        if let Some(i) = self.lock().indexes.get(&export.token) {
+        let slot = self
+            .lock()
+            .indexes
+            .entry(export.token.clone())
+            .or_default()
+            .clone();
+        let mut built = crate::sync::lock(&slot);
+        if let Some(i) = built.as_ref() {
             return Ok(i.clone());
         }
         let idx = Arc::new(build(&export.file)?);
-        self.lock()
-            .indexes
-            .insert(export.token.clone(), idx.clone());
+        *built = Some(idx.clone());
         Ok(idx)
     }
 

@@ -26,6 +26,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tokio::task::JoinHandle;
 
 use super::browse::{clean_url_path, open_entry, DirItem, TarIndex};
+use super::listen::{Gate, Limits};
 use super::registry::{Export, ExportRegistry, Lookup};
 use super::{human_bytes, ExportError};
 
@@ -42,10 +43,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A running export server; dropping it shuts it down.
+///
+/// It runs on a tokio runtime of its own (one worker thread and at most
+/// [`Limits::blocking_threads`] blocking threads), never on the console's:
+/// whatever clients do, they cannot take the threads PAM, the network
+/// rollback and the collectors run on.
 pub struct ExportServer {
     addrs: Vec<SocketAddr>,
     stop: tokio::sync::watch::Sender<bool>,
-    serve: Vec<JoinHandle<()>>,
+    /// Closed when the server's thread has finished.
+    done: Option<tokio::sync::oneshot::Receiver<()>>,
     cleanup: JoinHandle<()>,
 }
 
@@ -57,9 +64,17 @@ impl std::fmt::Debug for ExportServer {
     }
 }
 
+/// The handlers' shared state.
+#[derive(Clone)]
+struct Shared {
+    reg: ExportRegistry,
+    /// How long a browser thread waits for a stalled client.
+    stall: Duration,
+}
+
 impl ExportServer {
-    /// Binds `bind` (port 0 picks a free port) and serves `registry` on the
-    /// current tokio runtime. Also runs expiry cleanup every minute.
+    /// Binds `bind` (port 0 picks a free port) and serves `registry` with
+    /// the default [`Limits`]. Also runs expiry cleanup every minute.
     pub async fn start(
         bind: SocketAddr,
         registry: ExportRegistry,
@@ -74,6 +89,16 @@ impl ExportServer {
         binds: &[SocketAddr],
         registry: ExportRegistry,
     ) -> Result<ExportServer, ExportError> {
+        ExportServer::start_with(binds, registry, Limits::default())
+    }
+
+    /// Like [`ExportServer::start_many`] with explicit limits (tests use
+    /// short timeouts and small caps).
+    pub fn start_with(
+        binds: &[SocketAddr],
+        registry: ExportRegistry,
+        limits: Limits,
+    ) -> Result<ExportServer, ExportError> {
         if binds.is_empty() {
             return Err(ExportError::Config(
                 "no address to serve exports on; set export.bind".into(),
@@ -81,39 +106,51 @@ impl ExportServer {
         }
         let mut listeners = Vec::new();
         for bind in binds {
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .map_err(|source| ExportError::Bind {
-                    addr: *bind,
-                    source,
-                })?;
-            let addr = listener.local_addr().map_err(|source| ExportError::Bind {
+            let err = |source| ExportError::Bind {
                 addr: *bind,
                 source,
-            })?;
+            };
+            // Binding a socket does not block: no need for the runtime yet.
+            let listener = std::net::TcpListener::bind(bind).map_err(err)?;
+            listener.set_nonblocking(true).map_err(err)?;
+            let addr = listener.local_addr().map_err(err)?;
             listeners.push((listener, addr));
         }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(limits.blocking_threads.max(1))
+            .thread_name("export-http")
+            .enable_all()
+            .build()
+            .map_err(|source| ExportError::Io {
+                what: "starting the export server's threads".into(),
+                source,
+            })?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let app = Router::new().fallback(handle).with_state(registry.clone());
+        let shared = Shared {
+            reg: registry.clone(),
+            stall: limits.stall_timeout,
+        };
+        let app = Router::new().fallback(handle).with_state(shared);
+        let gate = Gate::new(limits);
         let mut serve = Vec::new();
         let mut addrs = Vec::new();
         for (listener, addr) in listeners {
-            let app = app.clone();
-            let mut stopped = stopped.clone();
+            let listener = {
+                let _in_rt = rt.enter();
+                tokio::net::TcpListener::from_std(listener)
+                    .map_err(|source| ExportError::Bind { addr, source })?
+            };
             addrs.push(addr);
-            serve.push(tokio::spawn(async move {
-                let r = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .await;
-                if let Err(e) = r {
-                    tracing::error!(%addr, "export server stopped: {e}");
-                }
-            }));
+            serve.push(rt.spawn(super::listen::serve(
+                listener,
+                app.clone(),
+                gate.clone(),
+                stopped.clone(),
+            )));
             tracing::info!(%addr, "export server listening");
         }
-        let cleanup = tokio::spawn(async move {
+        let cleanup = rt.spawn(async move {
             let mut tick = tokio::time::interval(CLEANUP_PERIOD);
             loop {
                 tick.tick().await;
@@ -125,10 +162,28 @@ impl ExportServer {
                 }
             }
         });
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        // The runtime lives on a thread of its own until every listener
+        // and connection has finished (each bounded by the timeouts).
+        std::thread::Builder::new()
+            .name("export-http".into())
+            .spawn(move || {
+                rt.block_on(async {
+                    for h in serve {
+                        let _ = h.await;
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(1));
+                drop(done_tx);
+            })
+            .map_err(|source| ExportError::Io {
+                what: "starting the export server's thread".into(),
+                source,
+            })?;
         Ok(ExportServer {
             addrs,
             stop,
-            serve,
+            done: Some(done),
             cleanup,
         })
     }
@@ -149,11 +204,12 @@ impl ExportServer {
         self.cleanup.abort();
     }
 
-    /// Stops and waits until the listeners are closed.
+    /// Stops and waits (at most 5 s) until the listeners and connections
+    /// are closed.
     pub async fn stop(mut self) {
         self.shutdown();
-        for h in self.serve.drain(..) {
-            let _ = tokio::time::timeout(Duration::from_secs(5), h).await;
+        if let Some(done) = self.done.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
         }
     }
 }
@@ -186,7 +242,7 @@ pub fn server_urls(export: &Export, server: &ExportServer) -> Vec<String> {
         .collect()
 }
 
-async fn handle(State(reg): State<ExportRegistry>, method: Method, uri: Uri) -> Response {
+async fn handle(State(sh): State<Shared>, method: Method, uri: Uri) -> Response {
     let head = method == Method::HEAD;
     if method != Method::GET && !head {
         let mut r = text(
@@ -197,7 +253,7 @@ async fn handle(State(reg): State<ExportRegistry>, method: Method, uri: Uri) -> 
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let mut resp = route(&reg, uri.path()).await;
+    let mut resp = route(&sh, uri.path()).await;
     secure_headers(&mut resp);
     if head {
         // Keep the headers (Content-Length included), drop the body.
@@ -206,7 +262,8 @@ async fn handle(State(reg): State<ExportRegistry>, method: Method, uri: Uri) -> 
     resp
 }
 
-async fn route(reg: &ExportRegistry, path: &str) -> Response {
+async fn route(sh: &Shared, path: &str) -> Response {
+    let reg = &sh.reg;
     let Some(rest) = path.strip_prefix('/') else {
         return not_found();
     };
@@ -235,7 +292,7 @@ async fn route(reg: &ExportRegistry, path: &str) -> Response {
         {
             download(&export).await
         }
-        ["browse", rest @ ..] if export.browsable() => browse(reg, &export, rest).await,
+        ["browse", rest @ ..] if export.browsable() => browse(sh, &export, rest).await,
         _ => not_found(),
     }
 }
@@ -301,7 +358,8 @@ async fn download(export: &Export) -> Response {
         .unwrap_or_else(|_| internal())
 }
 
-async fn browse(reg: &ExportRegistry, export: &Export, raw: &[&str]) -> Response {
+async fn browse(sh: &Shared, export: &Export, raw: &[&str]) -> Response {
+    let reg = &sh.reg;
     if raw.is_empty() {
         // `/<token>/browse` → `/<token>/browse/`, so relative links resolve.
         return redirect("browse/");
@@ -338,15 +396,20 @@ async fn browse(reg: &ExportRegistry, export: &Export, raw: &[&str]) -> Response
     if want_dir {
         return not_found();
     }
-    // Decompression is blocking work: a thread feeds a small bounded channel.
+    // Decompression is blocking work: a thread of the server's own small
+    // pool feeds a bounded channel. A client that stops reading frees the
+    // thread after the stall timeout instead of holding it for ever.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let file = export.file.clone();
     let entry2 = entry.clone();
+    let stall = sh.stall;
+    let rt = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        let send = |item| rt.block_on(tx.send_timeout(item, stall)).is_ok();
         let mut r = match open_entry(&file, &entry2) {
             Ok(r) => r,
             Err(e) => {
-                let _ = tx.blocking_send(Err(e));
+                send(Err(e));
                 return;
             }
         };
@@ -356,12 +419,12 @@ async fn browse(reg: &ExportRegistry, export: &Export, raw: &[&str]) -> Response
                 Ok(0) => return,
                 Ok(n) => {
                     buf.truncate(n);
-                    if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                        return; // client went away
+                    if !send(Ok(Bytes::from(buf))) {
+                        return; // the client went away or stopped reading
                     }
                 }
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
+                    send(Err(e));
                     return;
                 }
             }

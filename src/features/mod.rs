@@ -9,6 +9,7 @@
 //! lists the features in menu order and the menu of a role is built from
 //! it (xsconsole's one plugin per feature).
 
+pub mod audit_log;
 pub mod backup_database;
 pub mod change_passwords;
 pub mod collect_logs;
@@ -88,6 +89,7 @@ pub static REGISTRY: &[&dyn Feature] = &[
     &reset::FEATURE,
     &reset::DROP_DATABASE,
     &terminal_info::FEATURE,
+    &audit_log::FEATURE,
 ];
 
 /// The feature with this id.
@@ -128,6 +130,8 @@ pub struct NodeFeatures {
     pub network: Availability,
     pub collect_logs: Availability,
     pub exports: Availability,
+    /// A readable audit trail (journal or log file).
+    pub audit_log: Availability,
 }
 
 impl Default for NodeFeatures {
@@ -137,6 +141,7 @@ impl Default for NodeFeatures {
             network: not_built(),
             collect_logs: not_built(),
             exports: not_built(),
+            audit_log: not_built(),
         }
     }
 }
@@ -171,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn management_has_the_items_of_the_spec_in_order() {
+    fn management_has_the_items_of_the_spec_in_order_then_the_audit_log() {
         assert_eq!(
             labels(Role::Management, "ZStack"),
             [
@@ -187,6 +192,7 @@ mod tests {
                 "Reset ZStack Service",
                 "Reset ZStack Service & Drop Database",
                 "Terminal Info",
+                "View Audit Log",
             ]
         );
     }
@@ -204,6 +210,7 @@ mod tests {
                     "Set Management Network",
                     "Collect Logs",
                     "Terminal Info",
+                    "View Audit Log",
                 ]
             );
         }

@@ -1,5 +1,8 @@
-//! CPU USAGE and MEM USAGE: a bar gauge, and a history sparkline when the
-//! panel is tall enough.
+//! CPU USAGE and MEM USAGE: a bar gauge, and the history below it: one
+//! sparkline row at 80x24, a block-character chart filling the panel on
+//! taller screens (a 160x50 framebuffer or KVM console would otherwise
+//! show a mostly empty panel). Block characters, never braille: the Linux
+//! console font has them; ASCII themes use `#` and `.`.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -41,6 +44,43 @@ pub fn sparkline<'a>(theme: &Theme, hist: &VecDeque<u8>, width: usize) -> Line<'
     Line::styled(format!("{s:>width$}"), theme.dim())
 }
 
+/// The most recent samples as a chart `rows` high, one column each, the
+/// newest on the right; each cell is filled in eighths.
+pub fn chart<'a>(theme: &Theme, hist: &VecDeque<u8>, width: usize, rows: usize) -> Vec<Line<'a>> {
+    const BARS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+    const ASCII: [&str; 9] = [" ", ".", ".", ".", "#", "#", "#", "#", "#"];
+    let set = if theme.ascii { &ASCII } else { &BARS };
+    let start = hist.len().saturating_sub(width);
+    let eighths: Vec<usize> = hist
+        .iter()
+        .skip(start)
+        .map(|&v| (v.min(100) as usize * rows * 8 + 50) / 100)
+        .collect();
+    (0..rows)
+        .rev()
+        .map(|r| {
+            let s: String = eighths
+                .iter()
+                .map(|&e| set[e.saturating_sub(r * 8).min(8)])
+                .collect();
+            Line::styled(format!("{s:>width$}"), theme.dim())
+        })
+        .collect()
+}
+
+/// The history in `rows` rows: a chart from [`CHART_ROWS`] up, else one
+/// sparkline row (a chart of two or three rows reads worse than it).
+fn history<'a>(theme: &Theme, hist: &VecDeque<u8>, width: usize, rows: usize) -> Vec<Line<'a>> {
+    match rows {
+        0 => Vec::new(),
+        n if n < CHART_ROWS => vec![sparkline(theme, hist, width)],
+        n => chart(theme, hist, width, n),
+    }
+}
+
+/// Rows of history from which a chart replaces the sparkline.
+pub const CHART_ROWS: usize = 4;
+
 pub fn render_cpu(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let inner = frame(f, area, theme.panel(title("CPU USAGE", &app.cpu, app.now)));
@@ -50,9 +90,8 @@ pub fn render_cpu(f: &mut Frame, area: Rect, app: &App) {
     let w = inner.width as usize;
     let pct = c.usage_pct.clamp(0.0, 100.0).round() as u8;
     let mut lines = vec![gauge(theme, pct, w, format!(" {} cores", c.cores))];
-    if inner.height >= 2 {
-        lines.push(sparkline(theme, &app.cpu_history, w));
-    }
+    let rows = (inner.height as usize).saturating_sub(1);
+    lines.extend(history(theme, &app.cpu_history, w, rows));
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -74,10 +113,10 @@ pub fn render_mem(f: &mut Frame, area: Rect, app: &App) {
             format::bytes(m.total_kib * 1024)
         ),
     )];
-    if inner.height >= 2 {
-        lines.push(sparkline(theme, &app.mem_history, w));
-    }
-    if inner.height >= 3 && m.swap_total_kib > 0 {
+    let swap = inner.height >= 3 && m.swap_total_kib > 0;
+    let rows = (inner.height as usize).saturating_sub(1 + swap as usize);
+    lines.extend(history(theme, &app.mem_history, w, rows));
+    if swap {
         lines.push(Line::styled(
             format!(
                 "swap {} of {} used",
@@ -138,4 +177,27 @@ pub fn render_combined(f: &mut Frame, area: Rect, app: &App) {
         ));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_fills_eighths_from_the_bottom() {
+        let theme = Theme::MONO_ASCII;
+        let hist: VecDeque<u8> = [0, 50, 100].into_iter().collect();
+        let rows: Vec<String> = chart(&theme, &hist, 4, 2)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        assert_eq!(rows, ["   #", "  ##"]);
+        let colour = Theme::COLOR;
+        let hist: VecDeque<u8> = [25, 100].into_iter().collect();
+        let rows: Vec<String> = chart(&colour, &hist, 2, 2)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        assert_eq!(rows, [" █", "▄█"]);
+    }
 }
