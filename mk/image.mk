@@ -11,7 +11,7 @@ ROLE ?= management
 IMAGE_OUT ?= target/image
 IMAGE_DEB_BIN ?= $(RELEASE_BIN)
 VM_IMAGE ?= product
-VM_DEBS := mmdebstrap qemu-system-x86 qemu-utils e2fsprogs openssl
+VM_DEBS := mmdebstrap debian-archive-keyring qemu-system-x86 ipxe-qemu qemu-utils e2fsprogs openssl
 TEST_DEBS += $(VM_DEBS)
 
 .PHONY: deps-vm image demo-vm test-vm

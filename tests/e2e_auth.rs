@@ -81,6 +81,28 @@ fn choose_nic(t: &Tmux, s: &str, name: &str) {
     }
 }
 
+/// Opens the System Configuration item labelled `label`: its row number is
+/// read off the menu on screen (items are picked by what they are, never
+/// by a position that moves when features are added).
+fn open_item(t: &Tmux, label: &str) {
+    let s = t.wait_text(label);
+    let n: usize = s
+        .lines()
+        .find_map(|l| {
+            let (head, _) = l.split_once(&format!(". {label}"))?;
+            head.rsplit(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{label} is not on the menu:\n{s}"));
+    t.key("Home");
+    for _ in 1..n {
+        t.key("Down");
+    }
+    t.key("Enter");
+}
+
 fn password(t: &Tmux, open: &str, pw: &str) {
     t.key(open);
     t.wait_text("needs the root password");
@@ -108,8 +130,7 @@ fn gate_menu_password_change_power_and_idle() {
     let s = t.wait_text("12. Terminal Info");
     assert!(s.contains("Start/Stop/Restart libvirt Service"), "{s}");
     screens.push(s);
-    t.key("End");
-    t.key("Enter");
+    open_item(&t, "Terminal Info");
     screens.push(t.wait_text("Ctrl+Alt+F2"));
     t.key("Escape");
     screens.push(t.wait_for("menu again", |s| {
@@ -217,10 +238,10 @@ fn idle_timeout_drops_the_session() {
     t.wait_text("needs the root password");
 }
 
-/// Opens menu item number `downs + 1`, waits for its window `title` and
+/// Opens menu item `label`, waits for its window `title` and
 /// the export URL it ends with, downloads the tarball the export page links
 /// with curl, and returns the names in it.
-fn export_through_menu(downs: usize, title: &str) -> Option<String> {
+fn export_through_menu(label: &str, title: &str) -> Option<String> {
     if !require("curl") || !require("tmux") {
         return None;
     }
@@ -230,10 +251,7 @@ fn export_through_menu(downs: usize, title: &str) -> Option<String> {
     let (t, _log) = start_with("management", "[export]\nport = 0\n")?;
     password(&t, "F2", RIGHT);
     t.wait_text("12. Terminal Info");
-    for _ in 0..downs {
-        t.key("Down");
-    }
-    t.key("Enter");
+    open_item(&t, label);
     t.wait_text(title);
     let s = t.wait_for("the export URL", |s| s.contains("Open: http"));
     let page = s
@@ -287,7 +305,7 @@ fn export_through_menu(downs: usize, title: &str) -> Option<String> {
 
 #[test]
 fn collect_logs_in_demo_gives_a_url_that_downloads() {
-    let Some(names) = export_through_menu(6, "Collect Logs (this node)") else {
+    let Some(names) = export_through_menu("Collect Logs", "Collect Logs (this node)") else {
         return;
     };
     assert!(names.contains("SUMMARY.txt"), "{names}");
@@ -297,7 +315,7 @@ fn collect_logs_in_demo_gives_a_url_that_downloads() {
 /// the `nodeconsole-virt` helper process and served like any export.
 #[test]
 fn backup_database_in_demo_exports_the_fixture_definitions() {
-    let Some(names) = export_through_menu(7, "Backup Database") else {
+    let Some(names) = export_through_menu("Backup Database", "Backup Database") else {
         return;
     };
     assert!(names.contains("MANIFEST.txt"), "{names}");
@@ -322,8 +340,7 @@ fn demo_network_rename_ping_and_refused_gateway() {
     t.wait_text("12. Terminal Info");
 
     // Rename eth1 -> data1.
-    t.key("Down");
-    t.key("Enter");
+    open_item(&t, "Rename NIC");
     t.wait_text("Rename NIC: choose the NIC");
     let s = t.capture();
     choose_nic(&t, &s, "eth1");
@@ -345,10 +362,7 @@ fn demo_network_rename_ping_and_refused_gateway() {
 
     // Test Network to the demo gateway.
     password(&t, "F2", RIGHT);
-    t.wait_text("12. Terminal Info");
-    t.key("Down");
-    t.key("Down");
-    t.key("Enter");
+    open_item(&t, "Test Network");
     t.wait_text("Target");
     for _ in 0..20 {
         t.key("BSpace");
@@ -361,11 +375,7 @@ fn demo_network_rename_ping_and_refused_gateway() {
 
     // Configure Networks: a gateway outside the subnet is refused.
     t.wait_text("12. Terminal Info");
-    t.key("Home");
-    t.key("Down");
-    t.key("Down");
-    t.key("Down");
-    t.key("Enter");
+    open_item(&t, "Configure Networks");
     let s = t.wait_text("Configure Networks: NICs that are up");
     choose_nic(&t, &s, "eth0");
     t.key("Enter");
@@ -393,10 +403,7 @@ fn demo_unconfirmed_management_change_rolls_back() {
     t.wait_for("the demo NICs", |s| s.contains("192.168.100.10/24"));
     password(&t, "F2", RIGHT);
     t.wait_text("12. Terminal Info");
-    for _ in 0..3 {
-        t.key("Down");
-    }
-    t.key("Enter");
+    open_item(&t, "Configure Networks");
     let s = t.wait_text("Configure Networks: NICs that are up");
     choose_nic(&t, &s, "eth0");
     t.key("Enter");

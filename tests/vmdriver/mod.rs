@@ -46,7 +46,7 @@ pub fn require_tools() {
             .unwrap_or(false);
         assert!(
             found,
-            "VM tests need {tool}: run `make deps-vm` (apt-get install mmdebstrap qemu-system-x86 qemu-utils e2fsprogs)"
+            "VM tests need {tool}: run `make deps-vm` (it apt-get installs mmdebstrap, qemu-system-x86, ipxe-qemu, qemu-utils, e2fsprogs)"
         );
     }
 }
@@ -106,6 +106,34 @@ pub fn accel() -> String {
     } else {
         "tcg".into()
     }
+}
+
+/// Spawns `cmd` so that it dies with this test process: the shared VM
+/// lives in a static, which is never dropped, so without this QEMU would
+/// outlive the run. PR_SET_PDEATHSIG fires when the spawning *thread*
+/// ends, hence a spawner thread that never returns (libtest's test threads
+/// end after each test). NODECONSOLE_VM_KEEP=1 keeps the VM instead.
+fn spawn_tied(mut cmd: Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("NODECONSOLE_VM_KEEP").is_none() {
+        // SAFETY: prctl is async-signal-safe; nothing else runs in the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(cmd.spawn());
+        loop {
+            std::thread::park();
+        }
+    });
+    rx.recv().expect("the spawner thread died")
 }
 
 /// How to boot: which role, which extra kernel arguments.
@@ -231,12 +259,11 @@ impl Vm {
                 ));
         }
         let logf = std::fs::File::create(&log).expect("create qemu.log");
-        let mut child = cmd
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(logf.try_clone().unwrap())
-            .stderr(logf)
-            .spawn()
-            .expect("step 'start QEMU': qemu-system-x86_64 did not start");
+            .stderr(logf);
+        let mut child =
+            spawn_tied(cmd).expect("step 'start QEMU': qemu-system-x86_64 did not start");
         let started = Instant::now();
         let qmp_s = wait_for_socket(&dir.join("qmp.sock"), "QMP", &mut child, &log);
         let serial_s = wait_for_socket(&dir.join("ttyS0.sock"), "ttyS0", &mut child, &log);

@@ -10,6 +10,10 @@ while :; do
     [ -e "$port" ] || { sleep 0.2; continue; }
     # A virtio port opens only once: one descriptor for both directions.
     exec 3<>"$port" || { sleep 0.5; continue; }
+    # Requests queued while the port was closed (the harness polls during
+    # boot) are stale: drop them, or a slow guest spends minutes on them.
+    # The harness repeats its request until answered.
+    while IFS= read -r -t 0.5 _ <&3; do :; done
     while IFS=' ' read -r id b64 <&3; do
         [ -n "$id" ] || continue
         script=$(printf %s "$b64" | base64 -d 2>/dev/null)
