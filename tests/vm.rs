@@ -148,9 +148,28 @@ fn c1_ctrl_alt_f2_login_prompt_and_back() {
         s.contains("login:")
     });
     assert_eq!(vm.fg_vt(), 2, "tty2 in front after Ctrl+Alt+F2:\n{s}");
+    // tty3: the cloud CLI (terminals.cli_command, `virsh --readonly`).
+    vm.key(&["ctrl", "alt", "f3"]);
+    poll_fg(&mut vm, 3);
+    vm.wait_vt(3, "the cloud CLI on tty3", SCREEN, |s| s.contains("virsh"));
     vm.key(&["ctrl", "alt", "f1"]);
     poll_fg(&mut vm, 1);
     vm.wait_vt(1, "the console redrawn on tty1", SCREEN, main_screen);
+    // Ctrl+C, Ctrl+Z, Ctrl+\ on tty1: the console stays, same process.
+    let pid = vm.sh("systemctl show -P MainPID nodeconsole@tty1.service");
+    for k in ["c", "z", "backslash"] {
+        vm.key(&["ctrl", k]);
+    }
+    // Still drawing (the clock ticks), so not stopped by Ctrl+Z either.
+    let before = vm.wait_vt(1, "the console after Ctrl+C/Z/\\", SCREEN, main_screen);
+    vm.wait_vt(1, "the console still redrawing", SCREEN, |s| {
+        main_screen(s) && s != before
+    });
+    let after = vm.sh("systemctl show -P MainPID nodeconsole@tty1.service");
+    assert_eq!(
+        pid, after,
+        "the console was stopped or replaced by a control key"
+    );
 }
 
 fn poll_fg(vm: &mut Vm, want: u32) {

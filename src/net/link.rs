@@ -431,7 +431,16 @@ async fn add_default_h(h: &Handle, r: &DefaultRoute) -> Result<(), rtnetlink::Er
 }
 
 /// Makes the link's addresses and the default routes equal to `target`.
-async fn set_state_h(h: &Handle, target: &Ipv4Snapshot) -> Result<(), LinkError> {
+/// A default route via another link is removed only when
+/// `remove_other_links` (the operator moves the node's default gateway to
+/// this link); otherwise only routes through this link are deleted, and the
+/// missing ones of `target` are added (how a revert puts back a default
+/// route that was moved away).
+async fn set_state_h(
+    h: &Handle,
+    target: &Ipv4Snapshot,
+    remove_other_links: bool,
+) -> Result<(), LinkError> {
     let idx = target.ifindex;
     for m in addr_msgs_h(h, idx).await? {
         if addr_of(&m).is_some_and(|a| target.addrs.contains(&a)) {
@@ -462,7 +471,10 @@ async fn set_state_h(h: &Handle, target: &Ipv4Snapshot) -> Result<(), LinkError>
             .map_err(|e| LinkError::nl(format!("adding {a}/{p} to {}", target.link), e))?;
     }
     for m in default_route_msgs_h(h).await? {
-        if default_route_of(&m).is_some_and(|r| target.default_routes.contains(&r)) {
+        let Some(r) = default_route_of(&m) else {
+            continue;
+        };
+        if target.default_routes.contains(&r) || (r.ifindex != idx && !remove_other_links) {
             continue;
         }
         match h.route().del(m).execute().await {
@@ -488,8 +500,53 @@ async fn set_state_h(h: &Handle, target: &Ipv4Snapshot) -> Result<(), LinkError>
     Ok(())
 }
 
-/// Replaces the IPv4 addresses of `name` with `cfg.ip/cfg.prefix` and makes
-/// `cfg.gateway` (through this link) the default route. Returns the previous
+/// The state [`apply_ipv4`] aims for, from the state before (pure, so the
+/// guard decision and the tests use the same computation as the change).
+///
+/// Only routes through the configured link are touched: the link's default
+/// route becomes `cfg`'s default gateway or goes away, and default routes via
+/// other links stay, unless `cfg.default_route` (the operator chose to move
+/// the node's default gateway here): then they are replaced by the new one.
+pub fn plan_ipv4(prev: &Ipv4Snapshot, cfg: &Ipv4Config) -> Ipv4Snapshot {
+    let idx = prev.ifindex;
+    let mut default_routes: Vec<DefaultRoute> = if cfg.default_route {
+        Vec::new()
+    } else {
+        prev.default_routes
+            .iter()
+            .filter(|r| r.ifindex != idx)
+            .copied()
+            .collect()
+    };
+    if let Some(gateway) = cfg.default_gateway() {
+        // Keep the metric of the route being replaced, so a node with
+        // several default routes keeps their order.
+        let metric = prev
+            .default_routes
+            .iter()
+            .find(|r| r.ifindex == idx)
+            .or_else(|| {
+                Some(&prev.default_routes)
+                    .filter(|v| v.len() == 1)
+                    .and_then(|v| v.first())
+            })
+            .and_then(|r| r.metric);
+        default_routes.push(DefaultRoute {
+            gateway,
+            ifindex: idx,
+            metric,
+        });
+    }
+    Ipv4Snapshot {
+        link: prev.link.clone(),
+        ifindex: idx,
+        addrs: vec![(cfg.ip, cfg.prefix)],
+        default_routes,
+    }
+}
+
+/// Replaces the IPv4 addresses of `name` with `cfg.ip/cfg.prefix` and sets
+/// the default routes as [`plan_ipv4`] computes. Returns the previous
 /// state, to hand to [`restore_ipv4`] (the confirm-or-revert guard keeps it).
 /// If any step fails, the previous state is restored before returning.
 pub fn apply_ipv4(name: &str, cfg: &Ipv4Config) -> Result<Ipv4Snapshot, LinkError> {
@@ -497,25 +554,11 @@ pub fn apply_ipv4(name: &str, cfg: &Ipv4Config) -> Result<Ipv4Snapshot, LinkErro
     let cfg = *cfg;
     with_handle(|h| async move {
         let prev = snapshot_h(&h, &name).await?;
-        let metric = prev
-            .default_routes
-            .iter()
-            .find_map(|r| r.metric)
-            .filter(|_| prev.default_routes.len() == 1);
-        let target = Ipv4Snapshot {
-            link: name.clone(),
-            ifindex: prev.ifindex,
-            addrs: vec![(cfg.ip, cfg.prefix)],
-            default_routes: vec![DefaultRoute {
-                gateway: cfg.gateway,
-                ifindex: prev.ifindex,
-                metric,
-            }],
-        };
-        if let Err(e) = set_state_h(&h, &target).await {
+        let target = plan_ipv4(&prev, &cfg);
+        if let Err(e) = set_state_h(&h, &target, cfg.default_route).await {
             let op = format!("setting {cfg} on {name}");
             let cause = e.cause();
-            return Err(match set_state_h(&h, &prev).await {
+            return Err(match set_state_h(&h, &prev, false).await {
                 Ok(()) => LinkError::RolledBack { op, cause },
                 Err(r) => LinkError::RestoreFailed {
                     op,
@@ -533,7 +576,7 @@ pub fn apply_ipv4(name: &str, cfg: &Ipv4Config) -> Result<Ipv4Snapshot, LinkErro
 pub fn restore_ipv4(prev: &Ipv4Snapshot) -> Result<(), LinkError> {
     let prev = prev.clone();
     with_handle(|h| async move {
-        set_state_h(&h, &prev).await?;
+        set_state_h(&h, &prev, false).await?;
         tracing::info!(nic = %prev.link, "restored previous IPv4 configuration");
         Ok(())
     })

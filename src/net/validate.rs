@@ -163,7 +163,15 @@ impl IpConfigError {
 pub struct Ipv4Config {
     pub ip: Ipv4Addr,
     pub prefix: u8,
-    pub gateway: Ipv4Addr,
+    /// The router of this subnet; optional on a NIC that does not carry the
+    /// node's default route.
+    pub gateway: Option<Ipv4Addr>,
+    /// Whether `gateway` becomes the node's default route (moving it from
+    /// whichever NIC carries it now). When false the gateway is kept for
+    /// this NIC's subnet only and no default route is touched: the operator
+    /// chose explicitly, because moving the default route of a node can cut
+    /// off routed access to it.
+    pub default_route: bool,
 }
 
 impl Ipv4Config {
@@ -179,16 +187,29 @@ impl Ipv4Config {
     }
 }
 
+impl Ipv4Config {
+    /// The default route this configuration asks for, if any.
+    pub fn default_gateway(&self) -> Option<Ipv4Addr> {
+        self.gateway.filter(|_| self.default_route)
+    }
+
+    /// The same configuration with the gateway kept off (`false`) or made
+    /// (`true`) the node's default route. Without a gateway there is no
+    /// default route either way.
+    pub fn with_default_route(mut self, default_route: bool) -> Self {
+        self.default_route = default_route && self.gateway.is_some();
+        self
+    }
+}
+
 impl fmt::Display for Ipv4Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{} ({}) gateway {}",
-            self.ip,
-            self.prefix,
-            self.netmask(),
-            self.gateway
-        )
+        write!(f, "{}/{} ({})", self.ip, self.prefix, self.netmask())?;
+        match (self.gateway, self.default_route) {
+            (Some(g), true) => write!(f, " default gateway {g}"),
+            (Some(g), false) => write!(f, " gateway {g} (this subnet only)"),
+            (None, _) => write!(f, " no gateway"),
+        }
     }
 }
 
@@ -275,8 +296,25 @@ pub fn parse_netmask(text: &str) -> Result<u8, IpConfigError> {
 /// reads the form: every field present, each a valid unicast IPv4 address
 /// (the mask dotted or as a prefix, contiguous), the IP not the network or
 /// broadcast address of its subnet (except /31 and /32, RFC 3021), and the
-/// gateway a different host inside the same subnet.
+/// gateway a different host inside the same subnet. The gateway is
+/// required and becomes the default route (the form of the NIC that carries
+/// the default route); see [`validate_ipv4_form`] for the other NICs.
 pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config, IpConfigError> {
+    validate_ipv4_form(ip, mask, gw, true)
+}
+
+/// [`validate_ipv4_config`] for any NIC: `gateway_required` is true for the
+/// NIC that carries the node's default route (dropping its gateway would
+/// remove the default route). On another NIC an empty gateway is accepted
+/// (no gateway, no route); a given one comes back with
+/// `default_route: false` and the console asks whether it should become the
+/// node's default gateway ([`Ipv4Config::with_default_route`]).
+pub fn validate_ipv4_form(
+    ip: &str,
+    mask: &str,
+    gw: &str,
+    gateway_required: bool,
+) -> Result<Ipv4Config, IpConfigError> {
     // Empty fields first, all of them, so the operator is not walked through
     // one missing field at a time after fixing syntax errors.
     for (field, text) in [
@@ -284,17 +322,17 @@ pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config
         (Field::Netmask, mask),
         (Field::Gateway, gw),
     ] {
-        if text.trim().is_empty() {
+        if text.trim().is_empty() && (field != Field::Gateway || gateway_required) {
             return Err(IpConfigError::Empty(field));
         }
     }
     let ip = parse_addr(Field::Ip, ip)?;
     let prefix = parse_netmask(mask)?;
-    let gateway = parse_addr(Field::Gateway, gw)?;
     let cfg = Ipv4Config {
         ip,
         prefix,
-        gateway,
+        gateway: None,
+        default_route: false,
     };
     let (network, broadcast) = (cfg.network(), cfg.broadcast());
     if prefix <= 30 {
@@ -313,6 +351,15 @@ pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config
             });
         }
     }
+    if gw.trim().is_empty() {
+        return Ok(cfg);
+    }
+    let gateway = parse_addr(Field::Gateway, gw)?;
+    let cfg = Ipv4Config {
+        gateway: Some(gateway),
+        default_route: gateway_required,
+        ..cfg
+    };
     let gw_network = Ipv4Addr::from(u32::from(gateway) & u32::from(cfg.netmask()));
     if gw_network != network {
         return Err(IpConfigError::GatewayNotInSubnet {
@@ -535,14 +582,16 @@ pub fn fuzz_check_ipv4(ip: &str, mask: &str, gw: &str) {
     match validate_ipv4_config(ip, mask, gw) {
         Ok(c) => {
             assert_eq!(Ok(c.ip), ip.trim().parse::<Ipv4Addr>());
-            assert_eq!(Ok(c.gateway), gw.trim().parse::<Ipv4Addr>());
+            let g = c.gateway.expect("a required gateway");
+            assert!(c.default_route);
+            assert_eq!(Ok(g), gw.trim().parse::<Ipv4Addr>());
             assert!((1..=32).contains(&c.prefix));
             let m = u32::from(c.netmask());
-            assert_eq!(u32::from(c.ip) & m, u32::from(c.gateway) & m);
-            assert_ne!(c.ip, c.gateway);
+            assert_eq!(u32::from(c.ip) & m, u32::from(g) & m);
+            assert_ne!(c.ip, g);
             if c.prefix <= 30 {
                 assert!(c.ip != c.network() && c.ip != c.broadcast());
-                assert!(c.gateway != c.network() && c.gateway != c.broadcast());
+                assert!(g != c.network() && g != c.broadcast());
             }
             assert_eq!(parse_netmask(&c.netmask().to_string()), Ok(c.prefix));
         }
