@@ -2,7 +2,7 @@
 #
 #   make install [DESTDIR=...] [PREFIX=/usr/local] [NODECONSOLE_BIN=...] [NODECONSOLE_HELPER=...]
 #   make uninstall [DESTDIR=...] [PREFIX=...]
-#   make deb | make rpm   [NODECONSOLE_BIN=...] [PKG_OUT=target/packages]
+#   make deb | make rpm   [NODECONSOLE_BIN=...] [PKG_OUT=target/packages] [PKG_STRIP=1]
 #
 # NODECONSOLE_BIN is the binary to install or package; it defaults to the
 # release build (`make build` first). Tests pass target/debug/nodeconsole so
@@ -129,9 +129,13 @@ appliance-tools:
 # `make test` needs the packaging tools and ksvalidator (tests/appliance.rs).
 deps-test: appliance-tools
 
+# PKG_STRIP=1 strips the staged binaries: the tests package the debug
+# build (about 380 MB with its debug info), whose compression alone took
+# cargo-generate-rpm over ten minutes on a loaded 2-core machine.
+PKG_STRIP ?=
 appliance-stage-bin: appliance-check-bin
-	$(INSTALL) -D -m 0755 $(NODECONSOLE_BIN) $(PKG_TARGET_DIR)/release/nodeconsole
-	$(INSTALL) -D -m 0755 $(NODECONSOLE_HELPER) $(PKG_TARGET_DIR)/release/nodeconsole-virt
+	$(INSTALL) -D -m 0755 $(if $(PKG_STRIP),-s) $(NODECONSOLE_BIN) $(PKG_TARGET_DIR)/release/nodeconsole
+	$(INSTALL) -D -m 0755 $(if $(PKG_STRIP),-s) $(NODECONSOLE_HELPER) $(PKG_TARGET_DIR)/release/nodeconsole-virt
 
 deb: appliance-stage-bin
 	@$(CARGO) deb --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-deb $(if $(CARGO_DEB_VERSION),--version $(CARGO_DEB_VERSION))

@@ -499,14 +499,19 @@ fn configure_eth0_confirmed() -> (App, Instant) {
     submit(&mut a);
     let lines = confirm_lines(&a);
     assert_eq!(
-        lines[..3],
+        lines[..5],
         [
             "eth0:",
-            "  before: 192.168.10.23/24 gateway 192.168.10.1",
-            "  after:  192.168.10.30/25 (255.255.255.128) gateway 192.168.10.1",
+            "  before: 192.168.10.23/24",
+            "  after:  192.168.10.30/25 (255.255.255.128) default gateway 192.168.10.1",
+            "Default route: via 192.168.10.1 (eth0) (unchanged)",
+            "Management address: 192.168.10.23 -> 192.168.10.30",
         ]
     );
-    assert!(lines[3].starts_with("Management NIC"), "{lines:?}");
+    assert!(
+        lines[5].starts_with("Guarded (this NIC carries the management network)"),
+        "{lines:?}"
+    );
     assert!(a.take_effects().is_empty());
     a.on_key(Key::Char('Y'));
     let Ipv4Request {
@@ -519,24 +524,102 @@ fn configure_eth0_confirmed() -> (App, Instant) {
     assert_eq!(mac.as_deref(), Some("52:54:00:a1:00:01"));
     assert_eq!(cfg.ip, Ipv4Addr::new(192, 168, 10, 30));
     assert_eq!(cfg.prefix, 25);
-    assert_eq!(cfg.gateway, Ipv4Addr::new(192, 168, 10, 1));
+    assert_eq!(cfg.gateway, Some(Ipv4Addr::new(192, 168, 10, 1)));
     assert!(guard);
     (a, t0)
 }
 
-#[test]
-fn configure_bond0_is_unguarded() {
+/// Opens Configure Networks on bond0 (no default route) with gateway
+/// 10.20.0.1: the console asks whether it becomes the default gateway.
+fn bond0_gateway_choice() -> App {
     let (mut a, _) = app();
     open(&mut a, CONFIGURE);
     choose(&mut a, 0);
     set_field(&mut a, 2, "10.20.0.1");
     submit(&mut a);
+    let s = screen(&a);
+    assert!(s.contains("Gateway 10.20.0.1 on bond0"), "{s}");
+    assert!(s.contains("10.20.0.1 for 10.20.0.0/16 only"), "{s}");
+    assert!(s.contains("becomes the node's default gateway"), "{s}");
+    a
+}
+
+/// The defect of issue #13: a gateway on a NIC without the default route
+/// no longer moves the node's default route by itself.
+#[test]
+fn configure_bond0_gateway_for_its_subnet_only_is_unguarded() {
+    let mut a = bond0_gateway_choice();
+    a.on_key(Key::Enter); // the preselected, safe answer
     let lines = confirm_lines(&a);
-    assert_eq!(lines.len(), 3, "{lines:?}");
-    assert!(lines[2].contains("10.20.0.23/16 (255.255.0.0) gateway 10.20.0.1"));
+    assert!(
+        lines[2].contains("10.20.0.23/16 (255.255.0.0) gateway 10.20.0.1 (this subnet only)"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].contains("via 192.168.10.1 (eth0) (unchanged)"),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("Guarded")), "{lines:?}");
     a.on_key(Key::Char('y'));
-    let Ipv4Request { nic, guard, .. } = job(&mut a);
+    let Ipv4Request {
+        nic, guard, cfg, ..
+    } = job(&mut a);
     assert_eq!((nic.as_str(), guard), ("bond0", false));
+    assert!(!cfg.default_route);
+}
+
+#[test]
+fn configure_bond0_as_default_gateway_is_guarded() {
+    let mut a = bond0_gateway_choice();
+    choose(&mut a, 1);
+    let lines = confirm_lines(&a);
+    assert!(
+        lines.contains(&"Default route before: via 192.168.10.1 (eth0)".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"Default route after:  via 10.20.0.1 (bond0)".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("Guarded (it changes the node's default route)"),
+        "{lines:?}"
+    );
+    a.on_key(Key::Char('y'));
+    let Ipv4Request {
+        nic, guard, cfg, ..
+    } = job(&mut a);
+    assert_eq!((nic.as_str(), guard), ("bond0", true));
+    assert!(cfg.default_route);
+}
+
+#[test]
+fn configure_bond0_without_gateway_is_accepted() {
+    let (mut a, _) = app();
+    open(&mut a, CONFIGURE);
+    choose(&mut a, 0);
+    set_field(&mut a, 2, "");
+    submit(&mut a);
+    let lines = confirm_lines(&a);
+    assert!(lines[2].ends_with("no gateway"), "{lines:?}");
+    a.on_key(Key::Char('y'));
+    let Ipv4Request { guard, cfg, .. } = job(&mut a);
+    assert!(!guard && cfg.gateway.is_none());
+}
+
+#[test]
+fn default_route_nic_keeps_a_required_gateway() {
+    let (mut a, _) = app();
+    open(&mut a, CONFIGURE);
+    choose(&mut a, 1);
+    set_field(&mut a, 2, "");
+    submit(&mut a);
+    let err = field_error(&a, 2).expect("an error on the gateway");
+    assert!(err.contains("the gateway is empty"), "{err}");
+    assert!(a.take_effects().is_empty());
 }
 
 fn keep_lines() -> Vec<String> {

@@ -155,6 +155,20 @@ both!(
         .persist_ipv4(&nic("eth0", "52:54:00:aa:bb:01"), &cfg())
         .unwrap()
 );
+// Issue #13: a gateway for this NIC's subnet only (ifcfg DEFROUTE=no,
+// networkd without Gateway=), and no gateway at all.
+both!(ipv4_gateway_for_subnet_only, "ipv4_subnet_gateway", |b| b
+    .persist_ipv4(
+        &nic("eth0", "52:54:00:aa:bb:01"),
+        &cfg().with_default_route(false)
+    )
+    .unwrap());
+both!(ipv4_without_gateway, "ipv4_no_gateway", |b| b
+    .persist_ipv4(
+        &nic("eth0", "52:54:00:aa:bb:01"),
+        &nodeconsole::net::validate::validate_ipv4_form("192.168.10.20", "24", "", false).unwrap()
+    )
+    .unwrap());
 both!(ipv4_new_profile_created, "ipv4_new", |b| b
     .persist_ipv4(&nic("eth1", "52:54:00:aa:bb:02"), &cfg())
     .unwrap());

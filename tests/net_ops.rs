@@ -147,7 +147,7 @@ fn configure_ipv4_unconfirmed_reverts_runtime_and_files() {
         );
         assert_eq!(
             will,
-            "after:  op0 172.16.9.9/24 (255.255.255.0) gateway 172.16.9.1"
+            "after:  op0 172.16.9.9/24 (255.255.255.0) default gateway 172.16.9.1"
         );
         let now = link::ipv4_snapshot("op0").unwrap();
         assert_eq!(now.addrs, vec![(Ipv4Addr::new(172, 16, 9, 9), 24)]);

@@ -81,7 +81,7 @@ fn ipv4_config_accepted() {
     let c = validate_ipv4_config("192.168.1.10", "255.255.255.0", "192.168.1.1").unwrap();
     assert_eq!(c.ip, ip("192.168.1.10"));
     assert_eq!(c.prefix, 24);
-    assert_eq!(c.gateway, ip("192.168.1.1"));
+    assert_eq!(c.gateway, Some(ip("192.168.1.1")));
     assert_eq!(c.netmask(), ip("255.255.255.0"));
     assert_eq!(c.network(), ip("192.168.1.0"));
     assert_eq!(c.broadcast(), ip("192.168.1.255"));

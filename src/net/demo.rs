@@ -94,7 +94,8 @@ impl DemoNet {
             let cfg = Ipv4Config {
                 ip: DEMO_ETH0,
                 prefix: DEMO_PREFIX,
-                gateway: DEMO_GATEWAY,
+                gateway: Some(DEMO_GATEWAY),
+                default_route: true,
             };
             link::apply_ipv4("eth0", &cfg)?;
             Ok(())

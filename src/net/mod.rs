@@ -4,12 +4,15 @@
 //! - [`validate`]: pure checks of what the operator typed.
 //! - [`link`]: run-time changes through rtnetlink, each undone if a later step fails.
 //! - [`ping`]: ICMP echo over an unprivileged datagram socket.
+//! - [`change`]: the computed before → after of a change's reachability, and
+//!   whether it is guarded.
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
 //! - [`backend`]: persistence (NetworkManager, ifcfg, systemd-networkd) behind one trait.
 //! - [`ops`]: the operations as the console runs them (run-time + persisted +
 //!   revertible), and the Configure Networks listing/prefill.
 //! - [`netns`], [`demo`]: private network namespaces for tests and `--demo`.
 pub mod backend;
+pub mod change;
 pub mod demo;
 pub mod link;
 pub mod netns;

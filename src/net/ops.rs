@@ -6,12 +6,12 @@
 //! [`super::demo::DemoNet::run`]):
 //! ```no_run
 //! # use std::sync::Arc;
-//! # use nodeconsole::net::{ops, rollback, backend::{self, NicId}, validate};
+//! # use nodeconsole::net::{change, ops, rollback, backend::{self, NicId}, validate};
 //! # fn f(backend: Arc<dyn backend::NetBackend>, nic: &nodeconsole::probe::Nic) -> Result<(), ops::OpError> {
 //! let cfg = validate::validate_ipv4_config("192.168.1.10", "24", "192.168.1.1").unwrap();
 //! let id = NicId::new(&nic.name, nic.mac.as_deref());
 //! let applied = ops::configure_ipv4(backend.as_ref(), &id, &cfg)?;
-//! if rollback::needs_guard(nic) {
+//! if change::ipv4_change(&[nic.clone()], nic, &cfg).guard.is_some() {
 //!     let b = backend.clone();
 //!     let pending = rollback::PendingChange::start(
 //!         std::time::Duration::from_secs(60),
@@ -53,6 +53,16 @@ pub struct Applied {
     pub runtime_before: Option<Ipv4Snapshot>,
     /// How to undo the persisted part.
     pub persisted: Undo,
+}
+
+impl Applied {
+    /// Whether applying `cfg` changed the node's default routes at run time
+    /// (known for the file backends, which apply through netlink).
+    pub fn default_routes_changed(&self, cfg: &Ipv4Config) -> bool {
+        self.runtime_before
+            .as_ref()
+            .is_some_and(|b| link::plan_ipv4(b, cfg).default_routes != b.default_routes)
+    }
 }
 
 /// Rename NIC: run-time rename (down → rename → up, restored on failure),

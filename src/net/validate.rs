@@ -11,7 +11,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-use crate::probe::{Nic, NicKind};
+mod bond;
+pub use bond::*;
 
 /// Longest interface name the kernel accepts (IFNAMSIZ - 1).
 pub const MAX_NIC_NAME_LEN: usize = 15;
@@ -163,7 +164,15 @@ impl IpConfigError {
 pub struct Ipv4Config {
     pub ip: Ipv4Addr,
     pub prefix: u8,
-    pub gateway: Ipv4Addr,
+    /// The router of this subnet; optional on a NIC that does not carry the
+    /// node's default route.
+    pub gateway: Option<Ipv4Addr>,
+    /// Whether `gateway` becomes the node's default route (moving it from
+    /// whichever NIC carries it now). When false the gateway is kept for
+    /// this NIC's subnet only and no default route is touched: the operator
+    /// chose explicitly, because moving the default route of a node can cut
+    /// off routed access to it.
+    pub default_route: bool,
 }
 
 impl Ipv4Config {
@@ -179,16 +188,29 @@ impl Ipv4Config {
     }
 }
 
+impl Ipv4Config {
+    /// The default route this configuration asks for, if any.
+    pub fn default_gateway(&self) -> Option<Ipv4Addr> {
+        self.gateway.filter(|_| self.default_route)
+    }
+
+    /// The same configuration with the gateway kept off (`false`) or made
+    /// (`true`) the node's default route. Without a gateway there is no
+    /// default route either way.
+    pub fn with_default_route(mut self, default_route: bool) -> Self {
+        self.default_route = default_route && self.gateway.is_some();
+        self
+    }
+}
+
 impl fmt::Display for Ipv4Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{} ({}) gateway {}",
-            self.ip,
-            self.prefix,
-            self.netmask(),
-            self.gateway
-        )
+        write!(f, "{}/{} ({})", self.ip, self.prefix, self.netmask())?;
+        match (self.gateway, self.default_route) {
+            (Some(g), true) => write!(f, " default gateway {g}"),
+            (Some(g), false) => write!(f, " gateway {g} (this subnet only)"),
+            (None, _) => write!(f, " no gateway"),
+        }
     }
 }
 
@@ -275,8 +297,25 @@ pub fn parse_netmask(text: &str) -> Result<u8, IpConfigError> {
 /// reads the form: every field present, each a valid unicast IPv4 address
 /// (the mask dotted or as a prefix, contiguous), the IP not the network or
 /// broadcast address of its subnet (except /31 and /32, RFC 3021), and the
-/// gateway a different host inside the same subnet.
+/// gateway a different host inside the same subnet. The gateway is
+/// required and becomes the default route (the form of the NIC that carries
+/// the default route); see [`validate_ipv4_form`] for the other NICs.
 pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config, IpConfigError> {
+    validate_ipv4_form(ip, mask, gw, true)
+}
+
+/// [`validate_ipv4_config`] for any NIC: `gateway_required` is true for the
+/// NIC that carries the node's default route (dropping its gateway would
+/// remove the default route). On another NIC an empty gateway is accepted
+/// (no gateway, no route); a given one comes back with
+/// `default_route: false` and the console asks whether it should become the
+/// node's default gateway ([`Ipv4Config::with_default_route`]).
+pub fn validate_ipv4_form(
+    ip: &str,
+    mask: &str,
+    gw: &str,
+    gateway_required: bool,
+) -> Result<Ipv4Config, IpConfigError> {
     // Empty fields first, all of them, so the operator is not walked through
     // one missing field at a time after fixing syntax errors.
     for (field, text) in [
@@ -284,17 +323,17 @@ pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config
         (Field::Netmask, mask),
         (Field::Gateway, gw),
     ] {
-        if text.trim().is_empty() {
+        if text.trim().is_empty() && (field != Field::Gateway || gateway_required) {
             return Err(IpConfigError::Empty(field));
         }
     }
     let ip = parse_addr(Field::Ip, ip)?;
     let prefix = parse_netmask(mask)?;
-    let gateway = parse_addr(Field::Gateway, gw)?;
     let cfg = Ipv4Config {
         ip,
         prefix,
-        gateway,
+        gateway: None,
+        default_route: false,
     };
     let (network, broadcast) = (cfg.network(), cfg.broadcast());
     if prefix <= 30 {
@@ -313,6 +352,15 @@ pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config
             });
         }
     }
+    if gw.trim().is_empty() {
+        return Ok(cfg);
+    }
+    let gateway = parse_addr(Field::Gateway, gw)?;
+    let cfg = Ipv4Config {
+        gateway: Some(gateway),
+        default_route: gateway_required,
+        ..cfg
+    };
     let gw_network = Ipv4Addr::from(u32::from(gateway) & u32::from(cfg.netmask()));
     if gw_network != network {
         return Err(IpConfigError::GatewayNotInSubnet {
@@ -341,192 +389,6 @@ pub fn validate_ipv4_config(ip: &str, mask: &str, gw: &str) -> Result<Ipv4Config
     Ok(cfg)
 }
 
-/// The seven Linux bonding modes, in kernel numbering order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BondMode {
-    BalanceRr,
-    ActiveBackup,
-    BalanceXor,
-    Broadcast,
-    Ieee8023ad,
-    BalanceTlb,
-    BalanceAlb,
-}
-
-impl BondMode {
-    pub const ALL: [BondMode; 7] = [
-        BondMode::BalanceRr,
-        BondMode::ActiveBackup,
-        BondMode::BalanceXor,
-        BondMode::Broadcast,
-        BondMode::Ieee8023ad,
-        BondMode::BalanceTlb,
-        BondMode::BalanceAlb,
-    ];
-
-    /// The kernel's name (`mode=` in BONDING_OPTS, networkd's `Mode=`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BondMode::BalanceRr => "balance-rr",
-            BondMode::ActiveBackup => "active-backup",
-            BondMode::BalanceXor => "balance-xor",
-            BondMode::Broadcast => "broadcast",
-            BondMode::Ieee8023ad => "802.3ad",
-            BondMode::BalanceTlb => "balance-tlb",
-            BondMode::BalanceAlb => "balance-alb",
-        }
-    }
-
-    /// The kernel's number (0–6).
-    pub fn number(self) -> u8 {
-        BondMode::ALL.iter().position(|m| *m == self).unwrap_or(0) as u8
-    }
-}
-
-impl fmt::Display for BondMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for BondMode {
-    type Err = BondError;
-    /// Accepts the kernel name or number (`active-backup` or `1`).
-    fn from_str(s: &str) -> Result<Self, BondError> {
-        let t = s.trim();
-        BondMode::ALL
-            .iter()
-            .copied()
-            .find(|m| m.as_str().eq_ignore_ascii_case(t) || m.number().to_string() == t)
-            .ok_or_else(|| BondError::BadMode(t.to_string()))
-    }
-}
-
-/// Default MII link monitoring interval (ms), as the installer uses.
-pub const DEFAULT_MIIMON_MS: u32 = 100;
-/// Largest accepted miimon: more than a minute to notice a dead link is
-/// certainly a typo.
-pub const MAX_MIIMON_MS: u32 = 60_000;
-
-/// A validated bond definition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BondConfig {
-    pub name: String,
-    pub mode: BondMode,
-    pub slaves: Vec<String>,
-    pub miimon_ms: u32,
-}
-
-/// Why a bond definition was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum BondError {
-    #[error("bond name: {0}")]
-    Name(NameError),
-    #[error("\"{0}\" is not a bonding mode: choose balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb")]
-    BadMode(String),
-    #[error("miimon \"{0}\" is not a number of milliseconds: enter e.g. 100")]
-    BadMiimon(String),
-    #[error("miimon {0} is out of range: enter 1 to 60000 ms (0 would disable link monitoring, so a dead slave would never be noticed)")]
-    MiimonOutOfRange(u64),
-    #[error("no slave NIC is chosen: choose at least one physical NIC")]
-    NoSlaves,
-    #[error("the NIC \"{0}\" is chosen twice: choose each slave once")]
-    DuplicateSlave(String),
-    #[error("there is no NIC named \"{0}\": choose among the listed NICs")]
-    UnknownSlave(String),
-    #[error("the NIC \"{name}\" is a {kind} NIC: only physical NICs can be bond slaves")]
-    NotPhysical { name: String, kind: String },
-    #[error("the NIC \"{name}\" is already a slave of \"{master}\": release it there first")]
-    AlreadyEnslaved { name: String, master: String },
-}
-
-/// The text fields of the bond form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BondInput<'a> {
-    pub name: &'a str,
-    pub mode: &'a str,
-    pub miimon: &'a str,
-    pub slaves: Vec<&'a str>,
-}
-
-/// Validates a bond to create (`editing == None`) or the bond named
-/// `editing` (whose name then may stay and whose current slaves stay
-/// eligible). `nics` is the current NIC listing. Empty miimon means
-/// [`DEFAULT_MIIMON_MS`].
-pub fn validate_bond(
-    input: &BondInput<'_>,
-    nics: &[Nic],
-    editing: Option<&str>,
-) -> Result<BondConfig, BondError> {
-    let name = input.name.trim();
-    let existing: Vec<&str> = nics
-        .iter()
-        .map(|n| n.name.as_str())
-        .filter(|n| Some(*n) != editing)
-        .collect();
-    validate_nic_name(name, &existing).map_err(BondError::Name)?;
-    let mode: BondMode = input.mode.parse()?;
-    let miimon_ms = {
-        let t = input.miimon.trim();
-        if t.is_empty() {
-            DEFAULT_MIIMON_MS
-        } else {
-            if t.len() > 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(BondError::BadMiimon(t.to_string()));
-            }
-            let v: u64 = t.parse().map_err(|_| BondError::BadMiimon(t.to_string()))?;
-            if v == 0 || v > MAX_MIIMON_MS as u64 {
-                return Err(BondError::MiimonOutOfRange(v));
-            }
-            v as u32
-        }
-    };
-    if input.slaves.is_empty() {
-        return Err(BondError::NoSlaves);
-    }
-    let mut slaves: Vec<String> = Vec::with_capacity(input.slaves.len());
-    for s in &input.slaves {
-        let s = s.trim();
-        if slaves.iter().any(|x| x == s) {
-            return Err(BondError::DuplicateSlave(s.to_string()));
-        }
-        let nic = nics
-            .iter()
-            .find(|n| n.name == s)
-            .ok_or_else(|| BondError::UnknownSlave(s.to_string()))?;
-        if nic.kind != NicKind::Physical {
-            return Err(BondError::NotPhysical {
-                name: s.to_string(),
-                kind: nic.kind.label().to_string(),
-            });
-        }
-        if let Some(master) = &nic.master {
-            if Some(master.as_str()) != editing {
-                return Err(BondError::AlreadyEnslaved {
-                    name: s.to_string(),
-                    master: master.clone(),
-                });
-            }
-        }
-        slaves.push(s.to_string());
-    }
-    Ok(BondConfig {
-        name: name.to_string(),
-        mode,
-        slaves,
-        miimon_ms,
-    })
-}
-
-/// Physical NICs that may be offered as slaves of a new bond (or of the bond
-/// `editing`): not enslaved elsewhere.
-pub fn slave_candidates<'n>(nics: &'n [Nic], editing: Option<&str>) -> Vec<&'n Nic> {
-    nics.iter()
-        .filter(|n| n.kind == NicKind::Physical)
-        .filter(|n| n.master.is_none() || n.master.as_deref() == editing)
-        .collect()
-}
-
 /// Fuzz/property oracle for [`validate_ipv4_config`]: panics if an accepted
 /// triple breaks a rule or a refusal has no message. Shared by the cargo-fuzz
 /// target and the stable property test so both check the same invariants.
@@ -535,14 +397,16 @@ pub fn fuzz_check_ipv4(ip: &str, mask: &str, gw: &str) {
     match validate_ipv4_config(ip, mask, gw) {
         Ok(c) => {
             assert_eq!(Ok(c.ip), ip.trim().parse::<Ipv4Addr>());
-            assert_eq!(Ok(c.gateway), gw.trim().parse::<Ipv4Addr>());
+            let g = c.gateway.expect("a required gateway");
+            assert!(c.default_route);
+            assert_eq!(Ok(g), gw.trim().parse::<Ipv4Addr>());
             assert!((1..=32).contains(&c.prefix));
             let m = u32::from(c.netmask());
-            assert_eq!(u32::from(c.ip) & m, u32::from(c.gateway) & m);
-            assert_ne!(c.ip, c.gateway);
+            assert_eq!(u32::from(c.ip) & m, u32::from(g) & m);
+            assert_ne!(c.ip, g);
             if c.prefix <= 30 {
                 assert!(c.ip != c.network() && c.ip != c.broadcast());
-                assert!(c.gateway != c.network() && c.gateway != c.broadcast());
+                assert!(g != c.network() && g != c.broadcast());
             }
             assert_eq!(parse_netmask(&c.netmask().to_string()), Ok(c.prefix));
         }

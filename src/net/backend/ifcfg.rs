@@ -171,8 +171,12 @@ pub fn set_ipv4(f: &mut IfcfgFile, cfg: &Ipv4Config) {
     f.set("BOOTPROTO", "none");
     f.set("IPADDR", &cfg.ip.to_string());
     f.set("PREFIX", &cfg.prefix.to_string());
-    f.set("GATEWAY", &cfg.gateway.to_string());
-    f.set("DEFROUTE", "yes");
+    // DEFROUTE=no keeps a gateway for this NIC's subnet only: initscripts
+    // and NetworkManager's ifcfg plugin then add no default route through it.
+    if let Some(g) = cfg.gateway {
+        f.set("GATEWAY", &g.to_string());
+    }
+    f.set("DEFROUTE", if cfg.default_route { "yes" } else { "no" });
 }
 
 /// The ifcfg backend below a root directory (`/` on a node).

@@ -192,7 +192,12 @@ pub fn set_ipv4(u: &mut UnitFile, cfg: &Ipv4Config) {
     n.remove("Gateway");
     n.set("DHCP", "no");
     n.add("Address", &format!("{}/{}", cfg.ip, cfg.prefix));
-    n.add("Gateway", &cfg.gateway.to_string());
+    // networkd has no "gateway but no default route": `Gateway=` is the
+    // default route. A gateway for this subnet only is therefore not
+    // written (the subnet is on-link; nothing routes through it).
+    if let Some(g) = cfg.default_gateway() {
+        n.add("Gateway", &g.to_string());
+    }
 }
 
 /// The networkd backend below a root directory (`/` on a node).

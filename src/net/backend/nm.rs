@@ -83,11 +83,17 @@ pub fn ipv4_setting(cfg: &Ipv4Config) -> HashMap<String, OwnedValue> {
     let mut addr: HashMap<String, Value> = HashMap::new();
     addr.insert("address".into(), Value::from(cfg.ip.to_string()));
     addr.insert("prefix".into(), Value::from(u32::from(cfg.prefix)));
-    HashMap::from([
+    let mut m = HashMap::from([
         ("method".to_string(), ov("manual")),
         ("address-data".to_string(), ov(vec![addr])),
-        ("gateway".to_string(), ov(cfg.gateway.to_string())),
-    ])
+        // never-default keeps a gateway for this subnet only: NetworkManager
+        // adds no default route through this profile.
+        ("never-default".to_string(), ov(!cfg.default_route)),
+    ]);
+    if let Some(g) = cfg.gateway {
+        m.insert("gateway".to_string(), ov(g.to_string()));
+    }
+    m
 }
 
 /// Applies a static IPv4 configuration to a profile, dropping the
@@ -96,6 +102,7 @@ pub fn ipv4_setting(cfg: &Ipv4Config) -> HashMap<String, OwnedValue> {
 pub fn set_ipv4(s: &mut Settings, cfg: &Ipv4Config) {
     let ip = s.entry("ipv4".into()).or_default();
     ip.remove("addresses");
+    ip.remove("gateway");
     ip.extend(ipv4_setting(cfg));
 }
 
