@@ -415,8 +415,11 @@ fn demo_unconfirmed_management_change_rolls_back() {
     t.key("Tab");
     t.type_text("192.168.100.1");
     t.key("Enter");
-    // The demo's eth0 holds the default route via the demo gateway.
-    t.wait_text("before: 192.168.100.10/24 gateway 192.168.100.1");
+    // The demo's eth0 holds the default route via the demo gateway: the
+    // change is shown as before -> after of the node's reachability, and
+    // guarded.
+    t.wait_text("Default route: via 192.168.100.1 (eth0) (unchanged)");
+    t.wait_text("Management address: 192.168.100.10 -> 192.168.100.20");
     t.key("Y");
     t.wait_text("Keep this configuration?");
     // No answer: the watchdog restores the previous configuration.
