@@ -2,9 +2,9 @@
 //! password, the new one twice; the engine's password rule; a slow-change
 //! confirmation; the engine changes it.
 
-use super::super::step::{Input, Start, Step};
-use super::super::task::{Done, Request as _, Task};
-use super::{check_new_password, RULE};
+use super::super::step::{Input, Step};
+use super::super::task::Done;
+use super::{submit_passwords, RULE};
 use crate::app::services::Services;
 use crate::app::session::RootSession;
 use crate::app::window::Window;
@@ -40,22 +40,13 @@ pub struct Submit(pub DbAccount);
 
 impl Step for Submit {
     fn accept(self: Box<Self>, app: &mut App, _root: &RootSession, input: Input) {
-        let Input::Form(mut form) = input else { return };
-        if !check_new_password(&mut form) {
-            app.window = Some(Window::form(form, *self));
-            return;
-        }
-        let req = Request {
-            account: self.0,
-            current_root: std::mem::take(&mut form.fields[0].secret),
-            new: std::mem::take(&mut form.fields[1].secret),
-        };
-        let title = req.title();
-        app.window = Some(super::super::confirm_slow(
-            &title,
-            format!("{title}?"),
-            Start(Task::new(req)),
-        ));
+        let Input::Form(form) = input else { return };
+        let account = self.0;
+        submit_passwords(app, form, *self, |current_root, new| Request {
+            account,
+            current_root,
+            new,
+        });
     }
 }
 

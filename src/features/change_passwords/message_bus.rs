@@ -1,9 +1,9 @@
 //! The RabbitMQ zstack account's password: the system root password is
 //! checked again (PAM), then the engine changes it.
 
-use super::super::step::{Input, Start, Step};
-use super::super::task::{Done, Request as _, Task};
-use super::{check_new_password, RULE};
+use super::super::step::{Input, Step};
+use super::super::task::Done;
+use super::{submit_passwords, RULE};
 use crate::app::services::Services;
 use crate::app::session::RootSession;
 use crate::app::window::Window;
@@ -31,21 +31,8 @@ pub struct Submit;
 
 impl Step for Submit {
     fn accept(self: Box<Self>, app: &mut App, _root: &RootSession, input: Input) {
-        let Input::Form(mut form) = input else { return };
-        if !check_new_password(&mut form) {
-            app.window = Some(Window::form(form, Submit));
-            return;
-        }
-        let req = Request {
-            root: std::mem::take(&mut form.fields[0].secret),
-            new: std::mem::take(&mut form.fields[1].secret),
-        };
-        let title = req.title();
-        app.window = Some(super::super::confirm_slow(
-            &title,
-            format!("{title}?"),
-            Start(Task::new(req)),
-        ));
+        let Input::Form(form) = input else { return };
+        submit_passwords(app, form, Submit, |root, new| Request { root, new });
     }
 }
 

@@ -80,6 +80,31 @@ impl Step for ChooseAccount {
     }
 }
 
+/// What both engine-account forms do on submit: [`check_new_password`]
+/// (back to `again` on failure), then the request built from the current
+/// and the new secret, confirmed as a slow change.
+fn submit_passwords<R: super::task::Request>(
+    app: &mut App,
+    mut form: Form,
+    again: impl Step + Clone,
+    request: impl FnOnce(crate::secret::Secret, crate::secret::Secret) -> R,
+) {
+    if !check_new_password(&mut form) {
+        app.window = Some(Window::form(form, again));
+        return;
+    }
+    let req = request(
+        std::mem::take(&mut form.fields[0].secret),
+        std::mem::take(&mut form.fields[1].secret),
+    );
+    let title = req.title();
+    app.window = Some(super::confirm_slow(
+        &title,
+        format!("{title}?"),
+        super::step::Start(super::task::Task::new(req)),
+    ));
+}
+
 /// Validates the three password fields (current, new, confirm) of an
 /// engine account against the engine's password rule; on failure the
 /// error is under its field and the secrets typed there are cleared.
