@@ -6,6 +6,7 @@
 //! pool so that a slow NFS mount or a hung driver never reaches the UI.
 
 pub mod block;
+pub mod clock;
 pub mod cpu;
 pub mod disk;
 pub mod iscsi;
