@@ -43,6 +43,7 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         ping_target: "114.114.114.114".into(),
         rollback_s: 60,
         max_clock_offset_s: 1.0,
+        resolv_conf: crate::diag::resolv::DEFAULT_PATH.into(),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Settings {
     /// TIME INFO warns when the clock is further than this from its
     /// reference.
     pub max_clock_offset_s: f64,
+    /// The resolver configuration of Test Network → DNS lookup.
+    pub resolv_conf: std::path::PathBuf,
 }
 
 impl Settings {
