@@ -213,6 +213,8 @@ pub struct NetworkConfig {
     pub ping_target: String,
     /// Seconds to confirm a risky network change before it is rolled back.
     pub rollback_s: u64,
+    /// The resolver configuration Test Network → DNS lookup reads.
+    pub resolv_conf: PathBuf,
 }
 
 impl Default for NetworkConfig {
@@ -221,6 +223,7 @@ impl Default for NetworkConfig {
             management_ip: String::new(),
             ping_target: "114.114.114.114".into(),
             rollback_s: 60,
+            resolv_conf: PathBuf::from(crate::diag::resolv::DEFAULT_PATH),
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         cluster_logs: false,
         ping_target: "114.114.114.114".into(),
         rollback_s: 60,
+        resolv_conf: crate::diag::resolv::DEFAULT_PATH.into(),
     }
 }
 

@@ -280,6 +280,11 @@ fn rename_without_known_nics_explains() {
 fn test_network_prefilled_refuses_bad_targets_and_cancels() {
     let (mut a, _) = app();
     open(&mut a, TEST_NETWORK);
+    let l = choice_labels(&a);
+    assert_eq!(l[0], "Ping", "ping first: {l:?}");
+    a.on_key(Key::Esc);
+    assert!(a.window.is_none(), "Esc leaves the diagnostics list");
+    common::menu::open_diagnostic(&mut a, "ping");
     assert_eq!(field_text(&a, 0), "114.114.114.114");
     for bad in ["", "1.2.3", "300.1.1.1", "bad_host!", "-x.example"] {
         set_field(&mut a, 0, bad);
@@ -329,7 +334,7 @@ fn test_network_prefilled_refuses_bad_targets_and_cancels() {
 #[test]
 fn test_network_accepts_a_host_name_and_shows_failure() {
     let (mut a, _) = app();
-    open(&mut a, TEST_NETWORK);
+    common::menu::open_diagnostic(&mut a, "ping");
     set_field(&mut a, 0, "mirrors.example.org");
     submit(&mut a);
     assert!(

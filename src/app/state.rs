@@ -55,6 +55,8 @@ pub struct Settings {
     pub ping_target: String,
     /// Seconds to keep a guarded network change.
     pub rollback_s: u64,
+    /// The resolver configuration of Test Network → DNS lookup.
+    pub resolv_conf: std::path::PathBuf,
 }
 
 impl Settings {

@@ -204,6 +204,15 @@ pub trait Engine: Send + Sync + 'static {
     fn counts_source(&self) -> Option<String> {
         None
     }
+    /// The control plane's service ports this node should reach, for Test
+    /// Network → Cloud reachability. `management_ip` is this node's
+    /// management address when known (an engine that cannot read its own
+    /// uses it; the console finds it from the MN NIC). Reads files only,
+    /// never a server; empty by default.
+    fn service_endpoints(&self, management_ip: Option<Ipv4Addr>) -> Vec<ServiceEndpoint> {
+        let _ = management_ip;
+        Vec::new()
+    }
 
     // Operations. Each is a long job: it reports through `progress`, may
     // take minutes, and returns a one-line result for the result window.
@@ -288,6 +297,30 @@ pub trait Engine: Send + Sync + 'static {
     ) -> Result<PathBuf, EngineError> {
         let _ = (dest_dir, progress);
         Err(EngineError::Unsupported(self.name()))
+    }
+}
+
+/// A TCP port of the control plane and what a failure to reach it
+/// usually means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEndpoint {
+    /// What listens there ("management server REST API").
+    pub name: String,
+    /// An IPv4 address or a host name.
+    pub host: String,
+    pub port: u16,
+    /// The question a failure raises ("is the management server running?").
+    pub hint: String,
+}
+
+impl ServiceEndpoint {
+    pub fn new(name: &str, host: &str, port: u16, hint: &str) -> ServiceEndpoint {
+        ServiceEndpoint {
+            name: name.into(),
+            host: host.into(),
+            port,
+            hint: hint.into(),
+        }
     }
 }
 
