@@ -42,6 +42,7 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         cluster_logs: false,
         ping_target: "114.114.114.114".into(),
         rollback_s: 60,
+        max_clock_offset_s: 1.0,
         resolv_conf: crate::diag::resolv::DEFAULT_PATH.into(),
     }
 }
@@ -198,6 +199,16 @@ pub fn app(role: Role, theme: Theme, vms: usize) -> App {
         boot: now - Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6),
         uptime: Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6),
         load: [0.42, 0.35, 0.30],
+    }))));
+    a.apply(up(UpdateData::Clock(Ok(crate::probe::clock::ClockInfo {
+        kernel: crate::probe::clock::KernelSync::Synced { est_error_us: 500 },
+        reference: Some("10.0.0.2".into()),
+        sample: Some(Ok(crate::net::sntp::Sample {
+            server: "10.0.0.2:123".parse().unwrap(),
+            offset_s: 0.0042,
+            delay_s: 0.0008,
+            stratum: 3,
+        })),
     }))));
     let gib = 1024 * 1024 * 1024u64;
     a.apply(up(UpdateData::Disks(Ok(vec![

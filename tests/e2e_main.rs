@@ -51,7 +51,7 @@ fn demo_main_screen_resize_and_job_control_keys() {
     // The fixture: 14 domains, 7 running, 5 shut off, 2 paused.
     assert!(s.contains("Total     14"), "{s}");
     assert!(s.contains("Stopped   5"), "{s}");
-    assert!(s.contains("VM INFO +2 other"), "{s}");
+    assert!(s.contains("VM INFO +2 paused"), "{s}");
     assert!(s.contains("F2/c") && s.contains("F12/p"), "{s}");
     assert!(s.contains("DEMO"), "{s}");
 
@@ -85,7 +85,7 @@ fn demo_compute_role_lists_the_vms() {
     let s = t.wait_for("VM table", |s| {
         s.contains("web-01") && s.contains("win-build")
     });
-    assert!(s.contains("14 total, 7 run, 5 stop, 2 other"), "{s}");
+    assert!(s.contains("14 total, 7 run, 5 stop, 2 paused"), "{s}");
     assert!(s.contains("compute node"), "{s}");
     t.key("q");
     t.wait_text("EXITED:0");

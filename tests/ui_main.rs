@@ -139,3 +139,40 @@ fn engine_count_source_shows_in_host_and_vm_titles() {
         "{s}"
     );
 }
+
+/// At 80x24 what does not fit is shortened so that it still says what it
+/// is: the header keeps the role whole, VM INFO names its extra VMs,
+/// a DISK INFO error is one word, a URI loses its middle.
+#[test]
+fn eighty_by_24_cuts_say_what_they_cut() {
+    use nodeconsole::app::{Update, UpdateData};
+    use nodeconsole::probe::DiskEntry;
+    let mut app = testdata::app(Role::Management, Theme::MONO_ASCII, 14);
+    app.settings.demo = true;
+    app.settings.hostname = "vm".into();
+    app.settings.demo_note = Some("root password: demo | q quits".into());
+    let uri = "test:///work/main/assets/demo-node.xml".to_string();
+    if let Some(st) = app.node.value.as_mut() {
+        st.extra = vec![("URI".into(), uri)];
+    }
+    let err =
+        nodeconsole::probe::disk::usage_of(std::path::Path::new("/nonexistent/x")).unwrap_err();
+    app.apply(Update {
+        at: app.now,
+        data: UpdateData::Disks(Ok(vec![DiskEntry {
+            path: "/var/lib/libvirt".into(),
+            usage: Err(err),
+        }])),
+    });
+    let s = text(&draw(&app, 80, 24));
+    let header = s.lines().next().unwrap();
+    assert!(header.contains("vm | management"), "{header}");
+    assert!(header.contains("q quits"), "{header}");
+    assert!(s.contains("+2 paused"), "{s}");
+    assert!(s.contains(" missing"), "{s}");
+    assert!(
+        s.contains("test:///~") && s.contains("demo-node.xml|"),
+        "{s}"
+    );
+    assert!(!s.contains("cannot stat /var"), "{s}");
+}

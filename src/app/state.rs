@@ -55,6 +55,9 @@ pub struct Settings {
     pub ping_target: String,
     /// Seconds to keep a guarded network change.
     pub rollback_s: u64,
+    /// TIME INFO warns when the clock is further than this from its
+    /// reference.
+    pub max_clock_offset_s: f64,
     /// The resolver configuration of Test Network → DNS lookup.
     pub resolv_conf: std::path::PathBuf,
 }
@@ -104,6 +107,8 @@ pub struct App {
     /// Local time zone offset in seconds east of UTC, refreshed each tick.
     pub utc_offset_s: i32,
     pub time: Feed<TimeInfo>,
+    /// Clock discipline and offset against the reference (TIME INFO).
+    pub clock: Feed<crate::probe::clock::ClockInfo>,
     pub disks: Feed<Vec<DiskEntry>>,
     pub nics: Feed<NicInfo>,
     pub cpu: Feed<CpuInfo>,
@@ -152,6 +157,7 @@ impl App {
             now,
             utc_offset_s: 0,
             time: Feed::default(),
+            clock: Feed::default(),
             disks: Feed::default(),
             nics: Feed::default(),
             cpu: Feed::default(),
@@ -185,6 +191,7 @@ impl App {
         let at = u.at;
         let changed = match u.data {
             UpdateData::Time(r) => self.time.apply(r, at),
+            UpdateData::Clock(r) => self.clock.apply(r, at),
             UpdateData::Disks(r) => self.disks.apply(r, at),
             UpdateData::Nics(r) => {
                 let c = self.nics.apply(r, at);

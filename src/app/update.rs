@@ -17,6 +17,7 @@ pub struct Update {
 #[derive(Debug)]
 pub enum UpdateData {
     Time(Result<TimeInfo, String>),
+    Clock(Result<crate::probe::clock::ClockInfo, String>),
     Disks(Result<Vec<DiskEntry>, String>),
     Nics(Result<NicInfo, String>),
     Cpu(Result<CpuInfo, String>),

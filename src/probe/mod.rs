@@ -7,6 +7,7 @@
 
 pub mod block;
 pub mod block_use;
+pub mod clock;
 pub mod cpu;
 pub mod disk;
 pub mod fc;

@@ -63,12 +63,17 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let s = &app.settings;
     let small = f.area().width < MIN_WIDTH || f.area().height < MIN_HEIGHT;
-    let left = format!(
-        " nodeconsole | {} | {} node | {}",
-        s.hostname,
-        s.role.as_str(),
-        s.engine_display
-    );
+    let role = s.role.as_str();
+    // Longest first; the narrowest still names the host and its role whole.
+    let lefts = [
+        format!(
+            " nodeconsole | {} | {role} node | {}",
+            s.hostname, s.engine_display
+        ),
+        format!(" {} | {role} node | {}", s.hostname, s.engine_display),
+        format!(" {} | {role} | {}", s.hostname, s.engine_display),
+        format!(" {} | {role}", s.hostname),
+    ];
     let right = if small {
         format!(
             "terminal too small: {}x{} (need {}x{}) ",
@@ -90,7 +95,12 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         (String::new(), format::fit(&right, w))
     } else {
         let r = format::fit(&right, w);
-        let l = format::fit(&left, w.saturating_sub(r.chars().count() + 1));
+        let room = w.saturating_sub(r.chars().count() + 1);
+        let l = lefts
+            .iter()
+            .find(|l| l.chars().count() <= room)
+            .cloned()
+            .unwrap_or_else(|| format::fit(&lefts[3], room));
         (l, r)
     };
     let gap = w.saturating_sub(left.chars().count() + right.chars().count());
