@@ -138,3 +138,46 @@ fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
         !std::path::Path::new(&format!("/proc/{second}")).exists()
     });
 }
+
+/// TIME INFO's clock check in the real program: the demo with
+/// `time.reference` set to an NTP server the test runs on loopback, 5 s
+/// ahead, shows the offset as a fault (beyond `time.max_offset_s`).
+#[test]
+fn demo_time_info_shows_the_clock_offset_against_its_reference() {
+    if !require("tmux") {
+        return;
+    }
+    let srv = common::sntp::serve(common::sntp::Answer::Skewed(5.0));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[time]\nreference = \"{}\"\nmax_offset_s = 0.5\ncheck_s = 8\n",
+            srv.addr
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("log");
+    let t = Tmux::start(
+        &format!(
+            "{} --demo --config {} --log-file {}",
+            bin(),
+            q(&cfg),
+            q(&log)
+        ),
+        80,
+        24,
+    );
+    let s = t.wait_for("the clock line", |s| s.contains("Clock   +"));
+    let line = s.lines().find(|l| l.contains("Clock   +")).unwrap();
+    assert!(line.contains(&format!("vs {}", srv.addr)), "{line}");
+    let off: f64 = line
+        .split("Clock   +")
+        .nth(1)
+        .and_then(|r| r.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in {line:?}"));
+    assert!((off - 5.0).abs() < 0.3, "{line}");
+    drop(srv);
+}
