@@ -505,3 +505,88 @@ fn malformed_sysfs_contents_never_panic() {
         let _ = list_fc_hosts(dir.path()).unwrap();
     }
 }
+
+/// The collector asks device-mapper for the policy and path states; this
+/// kernel has no device-mapper, so the fixture's `dev/` has no
+/// `mapper/control` and the map says why they are not known.
+#[test]
+fn without_device_mapper_the_policy_says_why_it_is_unknown() {
+    use nodeconsole::probe::multipath::MultipathCollector;
+    use nodeconsole::probe::Collector;
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path());
+    let maps = MultipathCollector::new(dir.path().into(), dir.path().join("dev"), 0)
+        .collect()
+        .unwrap();
+    let e = maps[0].policy.as_ref().unwrap_err();
+    assert!(
+        e.starts_with("policy and path-group states not known: cannot open")
+            && e.contains("mapper/control"),
+        "{e}"
+    );
+}
+
+/// device-mapper's status line marks a path failed whose SCSI device
+/// still runs: the map is degraded for that reason.
+#[test]
+fn a_path_failed_by_device_mapper_degrades_the_map() {
+    use nodeconsole::probe::dm_status::parse_status;
+    use nodeconsole::probe::multipath::apply_status;
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path());
+    std::fs::write(
+        dir.path()
+            .join("devices/platform/host3/session2/target3:0:0/3:0:0:0/state"),
+        "running\n",
+    )
+    .unwrap();
+    let mut m = list_maps(dir.path(), 0).unwrap().remove(0);
+    assert!(m.degraded().is_empty());
+    apply_status(
+        &mut m,
+        &parse_status("2 0 0 0 1 1 A 0 2 2 8:16 A 0 0 1 8:32 F 3 0 1").unwrap(),
+    );
+    assert_eq!(m.paths[0].dm_state.as_deref(), Some("active"));
+    assert_eq!(m.paths[1].dm_state.as_deref(), Some("failed"));
+    assert_eq!(m.degraded(), ["path sdc dm failed"]);
+}
+
+/// The stable-toolchain run of the `storage_parsers` fuzz target's check:
+/// random words of the parsers' own vocabulary, and random bytes.
+#[test]
+fn parsers_never_panic_on_random_input() {
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let vocab = [
+        "0",
+        "1",
+        "2",
+        "3",
+        "4096",
+        "4097",
+        "A",
+        "E",
+        "D",
+        "F",
+        "8:16",
+        "8:32",
+        "multipath",
+        "service-time",
+        "E:ID_FS_TYPE=xfs",
+        "S:disk/by-path/x",
+        "-",
+        "\\040",
+        "\n",
+        " ",
+    ];
+    for _ in 0..5000 {
+        let n = (rng.next() % 30) as usize;
+        let words: Vec<&str> = (0..n)
+            .map(|_| vocab[(rng.next() % vocab.len() as u64) as usize])
+            .collect();
+        nodeconsole::probe::storage::fuzz_check_parsers(words.join(" ").as_bytes());
+        nodeconsole::probe::storage::fuzz_check_parsers(&rng.bytes());
+    }
+    // A well-formed status line is one of the inputs that parse.
+    let s = "2 0 0 0 1 1 A 0 2 2 8:16 A 0 0 1 8:32 F 3 0 1";
+    assert!(nodeconsole::probe::dm_status::parse_status(s).is_ok());
+}

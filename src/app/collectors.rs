@@ -221,6 +221,7 @@ pub fn spawn_all(
         h.push(runner::spawn(
             probe::multipath::MultipathCollector::new(
                 sys_root.clone(),
+                cfg.storage.dev_root.clone(),
                 cfg.storage.multipath_paths,
             ),
             block_cadence,

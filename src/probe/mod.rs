@@ -10,6 +10,8 @@ pub mod block_use;
 pub mod clock;
 pub mod cpu;
 pub mod disk;
+pub mod dm_ioctl;
+pub mod dm_status;
 pub mod fc;
 pub mod iscsi;
 pub mod mem;

@@ -1,31 +1,36 @@
 //! dm-multipath maps from sysfs: every `dm-N` whose `dm/uuid` is
 //! `mpath-<wwid>`, its name, size and paths (`slaves/`), and each path's
 //! SCSI state (`device/state`). The selector policy and device-mapper's
-//! per-path states (active/failed) come from the map's status line, which
-//! `dm_status` parses when it has been read; without it the UI says they
-//! are not known rather than guessing.
+//! per-path states (active/failed) come from the map's table and status
+//! lines (`dm_ioctl` reads them, `dm_status` parses them); when they cannot
+//! be read the UI says why they are not known rather than guessing.
 
 use std::path::{Path, PathBuf};
 
 use super::block::{hctl, is_devno, read_trim, size_bytes};
+use super::dm_ioctl::DmControl;
 use super::storage::{MpathPath, MultipathMap};
-use super::Collector;
+use super::{dm_status, Collector};
 
-/// Why the policy and path-group states are not shown.
+/// Why the policy and path-group states are not shown (before the
+/// device-mapper status is read).
 pub const POLICY_UNKNOWN: &str =
-    "policy and path-group states not known (multipathd and the device-mapper status are not read)";
+    "policy and path-group states not known (device-mapper status not read)";
 
 /// Lists the multipath maps under `<sysfs>/block`.
 pub struct MultipathCollector {
     sysfs: PathBuf,
+    dev: PathBuf,
     expected_paths: usize,
 }
 
 impl MultipathCollector {
-    /// `expected_paths` is `storage.multipath_paths` (0: not checked).
-    pub fn new(sysfs: PathBuf, expected_paths: usize) -> Self {
+    /// `dev` holds `mapper/control`; `expected_paths` is
+    /// `storage.multipath_paths` (0: not checked).
+    pub fn new(sysfs: PathBuf, dev: PathBuf, expected_paths: usize) -> Self {
         Self {
             sysfs,
+            dev,
             expected_paths,
         }
     }
@@ -39,7 +44,53 @@ impl Collector for MultipathCollector {
     }
 
     fn collect(&mut self) -> Result<Vec<MultipathMap>, String> {
-        list_maps(&self.sysfs, self.expected_paths)
+        let mut maps = list_maps(&self.sysfs, self.expected_paths)?;
+        if !maps.is_empty() {
+            add_dm_status(&mut maps, &self.dev);
+        }
+        Ok(maps)
+    }
+}
+
+/// Fills each map's policy and its paths' device-mapper states from the
+/// `DM_TABLE_STATUS` ioctl; what fails becomes the map's "not known" reason.
+pub fn add_dm_status(maps: &mut [MultipathMap], dev_root: &Path) {
+    let ctl = match DmControl::open(dev_root) {
+        Ok(c) => c,
+        Err(e) => {
+            for m in maps.iter_mut() {
+                m.policy = Err(format!("policy and path-group states not known: {e}"));
+            }
+            return;
+        }
+    };
+    for m in maps.iter_mut() {
+        let read = |table: bool| ctl.params(&m.name, "multipath", table);
+        let got = read(true)
+            .and_then(|t| dm_status::parse_table(&t))
+            .and_then(|t| {
+                let s = read(false).and_then(|s| dm_status::parse_status(&s))?;
+                Ok((t, s))
+            });
+        match got {
+            Ok((table, status)) => {
+                apply_status(m, &status);
+                m.policy = Ok(dm_status::summary(&table, &status));
+            }
+            Err(e) => m.policy = Err(format!("policy and path-group states not known: {e}")),
+        }
+    }
+}
+
+/// Sets each path's device-mapper state from the status line (by
+/// `major:minor`).
+pub fn apply_status(m: &mut MultipathMap, status: &dm_status::MpathStatus) {
+    for g in &status.groups {
+        for ps in &g.paths {
+            if let Some(p) = m.paths.iter_mut().find(|p| p.devno == ps.devno) {
+                p.dm_state = Some(if ps.active { "active" } else { "failed" }.into());
+            }
+        }
     }
 }
 

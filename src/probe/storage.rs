@@ -238,3 +238,23 @@ pub struct FcHost {
     pub speed: String,
     pub fabric_name: String,
 }
+
+/// Runs every storage file parser over `data` (the cargo-fuzz target
+/// `storage_parsers` and the stable property test call this): each must
+/// return, whatever the bytes.
+pub fn fuzz_check_parsers(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let rec = super::udev_db::parse(&text);
+    let _ = rec.get("ID_FS_TYPE");
+    let _ = super::mountinfo::parse(&text);
+    let _ = super::mountinfo::unescape(&text);
+    if let (Ok(t), Ok(s)) = (
+        super::dm_status::parse_table(&text),
+        super::dm_status::parse_status(&text),
+    ) {
+        let _ = super::dm_status::summary(&t, &s);
+    }
+    let _ = super::dm_ioctl::find_target(data, "multipath");
+    let _ = super::block::wwn_from_wwid(&text);
+    let _ = super::block::is_devno(&text);
+}
