@@ -590,3 +590,95 @@ fn parsers_never_panic_on_random_input() {
     let s = "2 0 0 0 1 1 A 0 2 2 8:16 A 0 0 1 8:32 F 3 0 1";
     assert!(nodeconsole::probe::dm_status::parse_status(s).is_ok());
 }
+
+/// A large storage node: 128 LUNs with two iSCSI paths each (256 disks,
+/// each with a udev record) under 128 multipath maps. Every path is found
+/// in use by its map and every map has both paths; the time is printed
+/// (a figure for the README, never asserted).
+#[test]
+fn many_luns_and_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut n = 0u32;
+    for lun in 0..128u32 {
+        let dm = format!("devices/virtual/block/dm-{lun}");
+        for host in [2u32, 3] {
+            let name = format!("sd{}", disk_letters(n));
+            let devno = format!("{}:{}", 8 + (n / 16) * 57, (n % 16) * 16);
+            let blk = scsi(
+                root,
+                &format!("platform/host{host}/session{host}/target{host}:0:0"),
+                &format!("{host}:0:0:{lun}"),
+                &name,
+                &devno,
+                "running",
+            );
+            link(root, &format!("{blk}/holders/dm-{lun}"), "../x");
+            link(
+                root,
+                &format!("{dm}/slaves/{name}"),
+                &format!("../../../../../{blk}"),
+            );
+            file(
+                root,
+                &format!("run/udev/data/b{devno}"),
+                &format!("E:ID_WWN=0x6001405{lun:08x}\nE:ID_PATH=ip-192.0.2.{host}:3260-iscsi-iqn.x-lun-{lun}\n"),
+            );
+            n += 1;
+        }
+        file(
+            root,
+            &format!("{dm}/dm/uuid"),
+            &format!("mpath-36001405{lun:08x}\n"),
+        );
+        file(root, &format!("{dm}/dm/name"), &format!("mpath{lun}\n"));
+        file(root, &format!("{dm}/size"), "2097152\n");
+        file(root, &format!("{dm}/dev"), &format!("253:{lun}\n"));
+        link(root, &format!("block/dm-{lun}"), &format!("../{dm}"));
+    }
+    file(
+        root,
+        "proc/self/mountinfo",
+        "22 1 254:1 / / rw - ext4 /dev/vda1 rw\n",
+    );
+    let roots = StorageRoots::fixture(root);
+    let t0 = std::time::Instant::now();
+    let devs = list_block_devices(&roots).unwrap();
+    let t_block = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    let maps = list_maps(root, 2).unwrap();
+    let t_maps = t1.elapsed();
+    assert_eq!(devs.len(), 256 + 128);
+    assert_eq!(maps.len(), 128);
+    assert!(maps
+        .iter()
+        .all(|m| m.paths.len() == 2 && m.degraded().is_empty()));
+    let paths = devs
+        .iter()
+        .filter(|d| matches!(d.in_use.as_slice(), [InUse::MultipathPath { .. }]))
+        .count();
+    assert_eq!(paths, 256);
+    assert!(devs
+        .iter()
+        .filter(|d| d.dev_type == "disk")
+        .all(|d| d.by_path.starts_with("ip-")));
+    eprintln!(
+        "FIGURE: 256 paths + 128 maps: block table {:.1} ms, multipath {:.1} ms",
+        t_block.as_secs_f64() * 1e3,
+        t_maps.as_secs_f64() * 1e3
+    );
+}
+
+/// `sda`, …, `sdz`, `sdaa`, … as the kernel names disks.
+fn disk_letters(mut n: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'a' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap()
+}
