@@ -48,6 +48,11 @@ fn storage_tables_switch_with_tab() {
     insta::assert_snapshot!("storage_block_details_80x24", text(&draw(&app, 80, 24)));
     insta::assert_snapshot!("storage_block_details_120x40", text(&draw(&app, 120, 40)));
     app.on_key(Key::Esc);
+    // The map dm-0 (first row): its paths, the offline one, the policy.
+    app.on_key(Key::Home);
+    app.on_key(Key::Enter);
+    insta::assert_snapshot!("storage_map_details_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Esc);
     app.on_key(Key::Tab);
     insta::assert_snapshot!("storage_multipath_80x24", text(&draw(&app, 80, 24)));
     insta::assert_snapshot!("storage_multipath_120x40", text(&draw(&app, 120, 40)));

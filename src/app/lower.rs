@@ -32,8 +32,9 @@ impl LowerTable {
 
 impl App {
     /// Enter on the block table: the selected device's every field and
-    /// why it is in use, in a scrollable window (no root session needed:
-    /// it only shows what the table shows, in full).
+    /// why it is in use, and for a multipath map its paths and policy, in a
+    /// scrollable window (no root session needed: it only shows what the
+    /// tables show, in full).
     pub(crate) fn open_block_details(&mut self) {
         if self.settings.role != Role::Storage || self.lower != LowerTable::Block {
             return;
@@ -41,8 +42,16 @@ impl App {
         let Some(dev) = self.block.value.as_ref().and_then(|d| d.get(self.scroll)) else {
             return;
         };
-        let (title, lines) = crate::ui::panels::block::details(dev);
-        self.window = Some(Window::Details(crate::kit::Details::new(title, lines)));
+        let (title, mut rows) = crate::ui::panels::block::details(dev);
+        let map = self
+            .multipath
+            .value
+            .as_ref()
+            .and_then(|ms| ms.iter().find(|m| m.dm == dev.name));
+        if let Some(m) = map {
+            rows.extend(crate::ui::panels::multipath::detail_rows(m));
+        }
+        self.window = Some(Window::Details(crate::kit::Details::new(title, rows)));
     }
 
     pub(crate) fn lower_len(&self) -> usize {

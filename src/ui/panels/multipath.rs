@@ -13,6 +13,7 @@ use ratatui::Frame;
 use super::vms::visible_offset;
 use super::{frame, title, value_or_status};
 use crate::app::App;
+use crate::kit::DetailRow;
 use crate::probe::MultipathMap;
 use crate::ui::format::{self, pad};
 use crate::ui::theme::Theme;
@@ -196,4 +197,39 @@ pub fn degraded_banner(app: &App) -> Option<String> {
         [one] => Some(format!(" ! MULTIPATH {one} DEGRADED ")),
         many => Some(format!(" ! {} MULTIPATH MAPS DEGRADED ", many.len())),
     }
+}
+
+/// The rows a block device's details window adds for its multipath map:
+/// name, state (why degraded), each path, the policy or why it is not known.
+pub fn detail_rows(m: &MultipathMap) -> Vec<DetailRow> {
+    let degraded = m.degraded();
+    let mut rows = vec![DetailRow::new(
+        "Map",
+        format!("/dev/mapper/{} ({})", m.name, m.dm),
+    )];
+    rows.push(if degraded.is_empty() {
+        DetailRow::new("Map state", format!("ok, {} paths", m.paths.len()))
+    } else {
+        DetailRow::warn("Map state", format!("DEGRADED: {}", degraded.join(", ")))
+    });
+    for (i, p) in m.paths.iter().enumerate() {
+        let state = match (&p.dm_state, p.scsi_state.as_str()) {
+            (Some(d), "") => format!("dm {d}"),
+            (Some(d), s) => format!("{s}, dm {d}"),
+            (None, "") => "state not known".into(),
+            (None, s) => s.to_string(),
+        };
+        let text = format!("{} {} {} {state}", p.name, p.devno, p.hctl);
+        let label = if i == 0 { "Paths" } else { "" };
+        rows.push(if p.healthy() {
+            DetailRow::new(label, text)
+        } else {
+            DetailRow::warn(label, text)
+        });
+    }
+    rows.push(match &m.policy {
+        Ok(p) => DetailRow::new("Policy", p.clone()),
+        Err(e) => DetailRow::new("Policy", e.clone()),
+    });
+    rows
 }
