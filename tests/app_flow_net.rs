@@ -348,6 +348,32 @@ fn test_network_accepts_a_host_name_and_shows_failure() {
     assert!(s.contains("no reply from mirrors.example.org"), "{s}");
 }
 
+#[test]
+fn clock_offset_prefills_the_time_info_reference_and_refuses_bad_servers() {
+    use nodeconsole::features::test_network::clock;
+    let (mut a, _) = app();
+    common::menu::open_diagnostic(&mut a, "clock");
+    assert_eq!(field_text(&a, 0), "", "no reference known yet");
+    a.on_key(Key::Esc);
+    // TIME INFO measured against 10.0.0.2.
+    let full = testdata::app(nodeconsole::config::Role::Management, Theme::MONO_ASCII, 0);
+    a.clock = full.clock.clone();
+    common::menu::open_diagnostic(&mut a, "clock");
+    assert_eq!(field_text(&a, 0), "10.0.0.2");
+    for bad in ["", "none", "bad host", "ntp:0", "ntp:70000"] {
+        set_field(&mut a, 0, bad);
+        submit(&mut a);
+        assert!(field_error(&a, 0).is_some(), "{bad:?} accepted");
+        assert!(a.take_effects().is_empty(), "{bad:?}");
+    }
+    set_field(&mut a, 0, "ntp1.example:1123");
+    submit(&mut a);
+    let r: clock::Request = job(&mut a);
+    assert_eq!((r.host.as_str(), r.port), ("ntp1.example", 1123));
+    assert_eq!(r.max_offset_s, 1.0, "time.max_offset_s");
+    assert!(screen(&a).contains("clock offset against ntp1.example"));
+}
+
 // -------------------------------------------------------- Configure Networks
 
 #[test]

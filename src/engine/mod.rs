@@ -111,6 +111,9 @@ pub struct VmReport {
     pub stopped: u64,
     /// Neither running nor stopped (paused, migrating, ...).
     pub other: u64,
+    /// Of `other`, the paused ones (shown by name when they are all of it).
+    #[serde(default)]
+    pub paused: u64,
     /// The VMs on this node, sorted by name; empty when not asked for.
     pub list: Vec<VmRow>,
 }
@@ -121,12 +124,14 @@ impl VmReport {
         list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.uuid.cmp(&b.uuid)));
         let running = list.iter().filter(|v| v.state == VmState::Running).count() as u64;
         let stopped = list.iter().filter(|v| v.state == VmState::Stopped).count() as u64;
+        let paused = list.iter().filter(|v| v.state == VmState::Paused).count() as u64;
         let total = list.len() as u64;
         VmReport {
             total,
             running,
             stopped,
             other: total - running - stopped,
+            paused,
             list,
         }
     }

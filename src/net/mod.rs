@@ -4,6 +4,7 @@
 //! - [`validate`]: pure checks of what the operator typed.
 //! - [`link`]: run-time changes through rtnetlink, each undone if a later step fails.
 //! - [`ping`]: ICMP echo over an unprivileged datagram socket.
+//! - [`sntp`]: the clock offset against an NTP server (TIME INFO's clock check).
 //! - [`change`]: the computed before → after of a change's reachability, and
 //!   whether it is guarded.
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
@@ -19,4 +20,5 @@ pub mod netns;
 pub mod ops;
 pub mod ping;
 pub mod rollback;
+pub mod sntp;
 pub mod validate;
