@@ -286,12 +286,40 @@ impl Default for TerminalsConfig {
 pub struct StorageConfig {
     /// Root of sysfs; tests point it at a fixture tree.
     pub sysfs_root: PathBuf,
+    /// Root of `/dev` (the `disk/by-path` links).
+    pub dev_root: PathBuf,
+    /// udev's run directory (its database is `data/b<major>:<minor>`).
+    pub udev_root: PathBuf,
+    /// The mount table read for "in use" (mounted).
+    pub mountinfo: PathBuf,
+    /// Paths every multipath map should have; a map with fewer is shown
+    /// degraded. 0: not checked (only failed paths degrade a map).
+    pub multipath_paths: usize,
+    /// multipathd's control socket (`@name`: abstract); empty: not asked.
+    pub multipathd_socket: String,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             sysfs_root: "/sys".into(),
+            dev_root: "/dev".into(),
+            udev_root: "/run/udev".into(),
+            mountinfo: "/proc/self/mountinfo".into(),
+            multipath_paths: 0,
+            multipathd_socket: crate::probe::multipathd::DEFAULT_SOCKET.into(),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// Where the storage collectors read.
+    pub fn roots(&self) -> crate::probe::StorageRoots {
+        crate::probe::StorageRoots {
+            sysfs: self.sysfs_root.clone(),
+            dev: self.dev_root.clone(),
+            udev: self.udev_root.clone(),
+            mountinfo: self.mountinfo.clone(),
         }
     }
 }

@@ -40,8 +40,30 @@ fn storage_tables_switch_with_tab() {
     let mut app = testdata::app(Role::Storage, Theme::MONO_ASCII, 14);
     app.on_key(Key::Tab);
     insta::assert_snapshot!("storage_block_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_block_120x40", text(&draw(&app, 120, 40)));
+    insta::assert_snapshot!("storage_block_160x50", text(&draw(&app, 160, 50)));
+    // Down selects sda (partitions, one mounted); Enter shows why it is in use.
+    app.on_key(Key::Down);
+    app.on_key(Key::Enter);
+    insta::assert_snapshot!("storage_block_details_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_block_details_120x40", text(&draw(&app, 120, 40)));
+    app.on_key(Key::Esc);
+    // The map dm-0 (first row): its paths, the offline one, the policy.
+    app.on_key(Key::Home);
+    app.on_key(Key::Enter);
+    insta::assert_snapshot!("storage_map_details_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Esc);
+    app.on_key(Key::Tab);
+    insta::assert_snapshot!("storage_multipath_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_multipath_120x40", text(&draw(&app, 120, 40)));
     app.on_key(Key::Tab);
     insta::assert_snapshot!("storage_iscsi_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Tab);
+    insta::assert_snapshot!("storage_fc_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Tab);
+    let vms = text(&draw(&app, 80, 24));
+    assert!(vms.contains("[VMs]"), "{vms}");
+    assert!(vms.contains("! MULTIPATH mpatha DEGRADED"), "{vms}");
 }
 
 #[test]

@@ -212,11 +212,30 @@ pub fn spawn_all(
     if cfg.role == Role::Storage {
         let block_cadence = Duration::from_secs(10);
         h.push(runner::spawn(
-            probe::block::BlockCollector::new(sys_root.clone()),
+            probe::block::BlockCollector::new(cfg.storage.roots()),
             block_cadence,
             probe_timeout,
             tx.clone(),
             wrap(UpdateData::Block),
+        ));
+        h.push(runner::spawn(
+            probe::multipath::MultipathCollector::new(
+                sys_root.clone(),
+                cfg.storage.dev_root.clone(),
+                cfg.storage.multipath_paths,
+            )
+            .with_multipathd(cfg.storage.multipathd_socket.clone()),
+            block_cadence,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Multipath),
+        ));
+        h.push(runner::spawn(
+            probe::fc::FcCollector::new(sys_root.clone()),
+            block_cadence,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Fc),
         ));
         h.push(runner::spawn(
             probe::iscsi::IscsiCollector::new(sys_root),

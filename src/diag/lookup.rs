@@ -57,8 +57,11 @@ pub fn ask(server: SocketAddr, name: &str, timeout: Duration, cancel: &AtomicBoo
         let Some(m) = encode_query(id, name, q) else {
             return ServerAnswer::Error(format!("{name} cannot be encoded"));
         };
-        if let Err(e) = sock.send(&m) {
-            return ServerAnswer::Error(e.to_string());
+        match sock.send(&m) {
+            Ok(_) => {}
+            // The ICMP port unreachable of the first query came back already.
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => return ServerAnswer::Refused,
+            Err(e) => return ServerAnswer::Error(e.to_string()),
         }
     }
     let deadline = start + timeout;

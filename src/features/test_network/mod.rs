@@ -8,6 +8,7 @@
 //! `crate::diag`; the modules here hold only the steps and the requests.
 
 pub mod clock;
+pub mod dns;
 pub mod ping;
 pub mod reach;
 
@@ -45,7 +46,7 @@ pub trait Diagnostic: Sync {
 }
 
 /// The diagnostics in menu order; ping first, as Test Network was.
-pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[&ping::DIAG, &reach::DIAG, &clock::DIAG];
+pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[&ping::DIAG, &reach::DIAG, &dns::DIAG, &clock::DIAG];
 
 /// The row of diagnostic `id` in the menu.
 pub fn position(id: &str) -> Option<usize> {
