@@ -394,3 +394,46 @@ fn cluster_logs_from_the_engine_are_published() {
     assert!(export.browsable());
     assert_eq!(svc.registry().list(), vec![export]);
 }
+
+/// Issue #16 item 4: `app.log -> /etc/shadow` planted in a collected
+/// directory must not put /etc/shadow into the tarball, although
+/// /etc/shadow is inside the collection root (`/` on a node). A symlink is
+/// followed only within the directory its glob walks.
+#[test]
+fn a_symlink_to_a_secret_elsewhere_in_the_root_is_not_collected() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    std::fs::create_dir_all(r.join("etc")).unwrap();
+    std::fs::create_dir_all(r.join("var/log/app")).unwrap();
+    std::fs::write(r.join("etc/shadow"), "root:SECRET-HASH:19000::::::\n").unwrap();
+    std::fs::write(r.join("var/log/app/real.log"), "a log line\n").unwrap();
+    std::os::unix::fs::symlink("../../../etc/shadow", r.join("var/log/app/app.log")).unwrap();
+    std::os::unix::fs::symlink("real.log", r.join("var/log/app/current.log")).unwrap();
+    let mut s = spec(r);
+    s.globs = vec!["/var/log/app/**".into()];
+    s.commands.clear();
+    s.journal = None;
+    let dest = tempfile::tempdir().unwrap();
+    let mut rec = Recorder::default();
+    let tgz = collect_node_logs(&s, dest.path(), &mut rec).unwrap();
+    let top = top_of(&tgz);
+    let files = read_tgz(&tgz);
+    assert!(
+        !files
+            .values()
+            .any(|v| v.windows(11).any(|w| w == b"SECRET-HASH")),
+        "the secret was collected: {:?}",
+        files.keys()
+    );
+    assert!(!files.contains_key(&format!("{top}/files/var/log/app/app.log")));
+    // A symlink within the walked directory is still followed.
+    assert_eq!(
+        files[&format!("{top}/files/var/log/app/current.log")],
+        b"a log line\n"
+    );
+    let summary = String::from_utf8_lossy(&files[&format!("{top}/SUMMARY.txt")]).into_owned();
+    assert!(
+        summary.contains("app.log: symlink to") && summary.contains("outside the walked directory"),
+        "{summary}"
+    );
+}

@@ -59,6 +59,9 @@ struct Item {
     mtime: u64,
     /// Label for SUMMARY.txt, e.g. the command line.
     note: String,
+    /// Device and inode walked: the file opened must be this one (a file
+    /// swapped for a symlink or another file after the walk is refused).
+    identity: Option<(u64, u64)>,
 }
 
 /// Collects this node's logs into `dest_dir/<prefix>-<host>-<time>.tar.gz`
@@ -142,6 +145,7 @@ pub fn collect_node_logs(
             take: size,
             mtime: unix_now(),
             note: format!("{cmdline} ({})", status.describe()),
+            identity: None,
         });
     }
 
@@ -149,14 +153,15 @@ pub fn collect_node_logs(
     check_cancel(progress)?;
     progress.phase("Finding log files");
     let found = find_files(&spec.root, &spec.globs, &globs, &mut summary)?;
-    for (rel, (abs, size, mtime)) in found {
+    for (rel, f) in found {
         items.push(Item {
             tar_path: format!("files/{rel}"),
-            source: abs,
-            size,
-            take: size,
-            mtime,
+            source: f.path,
+            size: f.size,
+            take: f.size,
+            mtime: f.mtime,
             note: String::new(),
+            identity: Some(f.identity),
         });
     }
 
@@ -293,9 +298,9 @@ fn append_item<W: Write>(
     total: u64,
     progress: &mut dyn Progress,
 ) -> io::Result<AppendOutcome> {
-    let mut f = match File::open(&it.source) {
+    let mut f = match open_walked(&it.source, it.identity) {
         Ok(f) => f,
-        Err(e) => return Ok(AppendOutcome::Unreadable(format!("cannot open: {e}"))),
+        Err(e) => return Ok(AppendOutcome::Unreadable(e)),
     };
     if it.take < it.size {
         if let Err(e) = f.seek(SeekFrom::Start(it.size - it.take)) {
@@ -466,11 +471,49 @@ fn under_root(root: &Path, abs: &Path) -> Option<PathBuf> {
     Some(p)
 }
 
-type Found = BTreeMap<String, (PathBuf, u64, u64)>;
+/// A file the walk chose.
+struct FoundFile {
+    /// The regular file itself (a symlink's resolved target).
+    path: PathBuf,
+    size: u64,
+    mtime: u64,
+    /// (device, inode) when walked.
+    identity: (u64, u64),
+}
+
+type Found = BTreeMap<String, FoundFile>;
+
+/// Opens a walked file without following a symlink in its last component
+/// (`O_NOFOLLOW`) and checks with `fstat` that it is still the regular
+/// file the walk saw: a log replaced by `-> /etc/shadow` between the walk
+/// and the copy is refused, not collected.
+fn open_walked(path: &Path, identity: Option<(u64, u64)>) -> Result<File, String> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => "became a symlink after it was found; refused".to_string(),
+            _ => format!("cannot open: {e}"),
+        })?;
+    let m = f.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    if !m.is_file() {
+        return Err("is no longer a regular file; refused".into());
+    }
+    if let Some(id) = identity {
+        if (m.dev(), m.ino()) != id {
+            return Err("was replaced by another file after it was found; refused".into());
+        }
+    }
+    Ok(f)
+}
 
 /// Walks the literal base of every glob under `root`, matching each regular
-/// file's root-relative path against all globs. Symlinks are followed only
-/// when their target is a regular file inside the root.
+/// file's root-relative path against all globs. A symlink is followed only
+/// when its target is a regular file inside the directory being walked
+/// (`/var/log/app.log -> /etc/shadow` is skipped and reported, though
+/// /etc/shadow is inside the root `/`).
 fn find_files(
     root: &Path,
     patterns: &[String],
@@ -490,6 +533,24 @@ fn find_files(
             summary.unmatched.push(pat.clone());
             continue;
         }
+        // Where symlinks may point: the walked directory, resolved.
+        let walk_root = match start.canonicalize() {
+            Ok(w) if w.starts_with(&root_canon) => w,
+            Ok(w) => {
+                summary.failed.push(format!(
+                    "{}: resolves to {} outside the collection root, skipped",
+                    literal_base(pat).display(),
+                    w.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                summary
+                    .failed
+                    .push(format!("{}: {e}", literal_base(pat).display()));
+                continue;
+            }
+        };
         let mut walk = walkdir::WalkDir::new(&start).follow_links(false);
         if !pat.contains("**") {
             // `/var/log/messages*` needs one level below `/var/log`, not the whole tree.
@@ -528,13 +589,18 @@ fn find_files(
                 entry.metadata().ok().map(|m| (path.to_path_buf(), m))
             } else if ft.is_symlink() {
                 match path.canonicalize() {
-                    Ok(t) if t.starts_with(&root_canon) => std::fs::metadata(&t)
+                    Ok(t) if t.starts_with(&walk_root) => std::fs::metadata(&t)
                         .ok()
                         .filter(|m| m.is_file())
                         .map(|m| (t, m)),
                     Ok(t) => {
+                        let outside = if t.starts_with(&root_canon) {
+                            format!("the walked directory {}", literal_base(pat).display())
+                        } else {
+                            "the collection root".to_string()
+                        };
                         summary.failed.push(format!(
-                            "{abs}: symlink to {} outside the collection root, skipped",
+                            "{abs}: symlink to {} outside {outside}, skipped",
                             t.display()
                         ));
                         None
@@ -551,7 +617,15 @@ fn find_files(
             };
             if let Some((src, m)) = meta {
                 use std::os::unix::fs::MetadataExt;
-                found.insert(rel_s.to_string(), (src, m.len(), m.mtime().max(0) as u64));
+                found.insert(
+                    rel_s.to_string(),
+                    FoundFile {
+                        path: src,
+                        size: m.len(),
+                        mtime: m.mtime().max(0) as u64,
+                        identity: (m.dev(), m.ino()),
+                    },
+                );
             }
         }
         if found.len() == before && !patterns_overlap(pat, &found) {
@@ -676,6 +750,7 @@ mod tests {
             take: 10,
             mtime: 0,
             note: String::new(),
+            identity: None,
         };
         let mut tar = tar::Builder::new(Vec::new());
         let mut done = 0;
@@ -702,6 +777,29 @@ mod tests {
         let (out, _, v) = append_planned_10(b"0123456789-grown-later");
         assert!(matches!(out, AppendOutcome::Complete));
         assert_eq!(v, b"0123456789");
+    }
+
+    #[test]
+    fn a_walked_file_swapped_for_a_symlink_or_another_file_is_refused() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        std::fs::write(&log, "x").unwrap();
+        let m = std::fs::metadata(&log).unwrap();
+        let id = Some((m.dev(), m.ino()));
+        assert!(open_walked(&log, id).is_ok());
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s").unwrap();
+        // The walked file moves away (its inode stays in use) and a
+        // symlink takes its name.
+        std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+        std::os::unix::fs::symlink(&secret, &log).unwrap();
+        let e = open_walked(&log, id).unwrap_err();
+        assert!(e.contains("symlink"), "{e}");
+        std::fs::remove_file(&log).unwrap();
+        std::fs::write(&log, "other").unwrap();
+        let e = open_walked(&log, id).unwrap_err();
+        assert!(e.contains("replaced"), "{e}");
     }
 
     #[test]
