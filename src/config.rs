@@ -295,6 +295,8 @@ pub struct StorageConfig {
     /// Paths every multipath map should have; a map with fewer is shown
     /// degraded. 0: not checked (only failed paths degrade a map).
     pub multipath_paths: usize,
+    /// multipathd's control socket (`@name`: abstract); empty: not asked.
+    pub multipathd_socket: String,
 }
 
 impl Default for StorageConfig {
@@ -305,6 +307,7 @@ impl Default for StorageConfig {
             udev_root: "/run/udev".into(),
             mountinfo: "/proc/self/mountinfo".into(),
             multipath_paths: 0,
+            multipathd_socket: crate::probe::multipathd::DEFAULT_SOCKET.into(),
         }
     }
 }

@@ -379,6 +379,7 @@ pub fn storage_multipath() -> Vec<MultipathMap> {
         hctl: hctl.into(),
         scsi_state: state.into(),
         dm_state: None,
+        checker: None,
     };
     vec![MultipathMap {
         name: "mpatha".into(),

@@ -488,7 +488,7 @@ fn malformed_sysfs_contents_never_panic() {
     assert!(files.len() > 40, "{}", files.len());
     let roots = StorageRoots::fixture(dir.path());
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..300 {
+    for _ in 0..120 {
         for f in &files {
             if rng.next() % 3 == 0 {
                 std::fs::write(f, rng.bytes()).unwrap();
@@ -681,4 +681,116 @@ fn disk_letters(mut n: u32) -> String {
     }
     s.reverse();
     String::from_utf8(s).unwrap()
+}
+
+/// A stand-in for multipathd on a unique abstract socket: libmpathcmd's
+/// framing (native `size_t` length, NUL-terminated text) both ways.
+/// `reply: None` accepts and never answers (a hung daemon).
+fn fake_multipathd(reply: Option<&'static str>) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+    let name = format!(
+        "nodeconsole-test-multipathd-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let l =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
+    let h = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut len = [0u8; 8];
+        s.read_exact(&mut len).unwrap();
+        let mut cmd = vec![0u8; u64::from_ne_bytes(len) as usize];
+        s.read_exact(&mut cmd).unwrap();
+        let cmd = String::from_utf8_lossy(&cmd).into_owned();
+        match reply {
+            Some(r) => {
+                let mut body = r.as_bytes().to_vec();
+                body.push(0);
+                s.write_all(&(body.len() as u64).to_ne_bytes()).unwrap();
+                s.write_all(&body).unwrap();
+            }
+            // Hold the connection open without answering until the client
+            // gives up (it closes its end).
+            None => {
+                let _ = s.read(&mut [0u8; 1]);
+            }
+        }
+        cmd
+    });
+    (format!("@{name}"), h)
+}
+
+const SHOW_MAPS: &str = r#"{"major_version":0,"minor_version":1,"maps":[{"name":"mpatha",
+ "uuid":"36001405abcdef0123","sysfs":"dm-0","features":"1 queue_if_no_path","hwhandler":"1 alua",
+ "path_groups":[
+  {"selector":"service-time 0","pri":50,"dm_st":"active","group":1,
+   "paths":[{"dev":"sdb","dev_t":"8:16","dm_st":"active","dev_st":"running","chk_st":"ready"}]},
+  {"selector":"service-time 0","pri":10,"dm_st":"enabled","group":2,
+   "paths":[{"dev":"sdc","dev_t":"8:32","dm_st":"failed","dev_st":"running","chk_st":"faulty"}]}]}]}"#;
+
+/// multipathd answers first: its policy, group states and each path's
+/// checker state; a faulty path degrades the map.
+#[test]
+fn multipathd_answers_policy_and_checker_states() {
+    use nodeconsole::probe::multipath::MultipathCollector;
+    use nodeconsole::probe::Collector;
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path());
+    std::fs::write(
+        dir.path()
+            .join("devices/platform/host3/session2/target3:0:0/3:0:0:0/state"),
+        "running\n",
+    )
+    .unwrap();
+    let (sock, server) = fake_multipathd(Some(SHOW_MAPS));
+    let maps = MultipathCollector::new(dir.path().into(), dir.path().join("dev"), 0)
+        .with_multipathd(sock)
+        .collect()
+        .unwrap();
+    assert_eq!(server.join().unwrap(), "show maps json\0");
+    let m = &maps[0];
+    assert_eq!(
+        m.policy.as_deref(),
+        Ok(
+            "policy service-time 0, hw 1 alua, features 1 queue_if_no_path; \
+            group 1 active 1 paths; group 2 enabled 1 paths (multipathd)"
+        )
+    );
+    assert_eq!(m.paths[0].state_text(), "running, dm active, ready");
+    assert_eq!(m.paths[1].state_text(), "running, dm failed, faulty");
+    assert_eq!(m.degraded(), ["path sdc faulty"]);
+}
+
+/// A multipathd that accepts and never answers costs one timeout; the map
+/// then falls back to device-mapper (absent here) and says both reasons.
+#[test]
+fn a_hung_multipathd_times_out_and_falls_back() {
+    use nodeconsole::probe::multipath::MultipathCollector;
+    use nodeconsole::probe::Collector;
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path());
+    let (sock, server) = fake_multipathd(None);
+    let t0 = std::time::Instant::now();
+    let maps = MultipathCollector::new(dir.path().into(), dir.path().join("dev"), 0)
+        .with_multipathd(sock)
+        .collect()
+        .unwrap();
+    // Liveness bound, not a speed claim: the client's own timeout is 0.7 s.
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+    let e = maps[0].policy.as_ref().unwrap_err();
+    assert!(
+        e.contains("cannot open") && e.contains("mapper/control"),
+        "{e}"
+    );
+    assert!(e.contains("multipathd (@") && e.contains("no reply"), "{e}");
+    server.join().unwrap();
+    // No daemon at all: "cannot connect".
+    let maps = MultipathCollector::new(dir.path().into(), dir.path().join("dev"), 0)
+        .with_multipathd("@nodeconsole-test-no-such-multipathd".into())
+        .collect()
+        .unwrap();
+    let e = maps[0].policy.as_ref().unwrap_err();
+    assert!(e.contains("cannot connect"), "{e}");
 }

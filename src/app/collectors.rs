@@ -223,7 +223,8 @@ pub fn spawn_all(
                 sys_root.clone(),
                 cfg.storage.dev_root.clone(),
                 cfg.storage.multipath_paths,
-            ),
+            )
+            .with_multipathd(cfg.storage.multipathd_socket.clone()),
             block_cadence,
             probe_timeout,
             tx.clone(),

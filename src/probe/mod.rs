@@ -17,6 +17,7 @@ pub mod iscsi;
 pub mod mem;
 pub mod mountinfo;
 pub mod multipath;
+pub mod multipathd;
 pub mod nic;
 pub mod runner;
 pub mod storage;

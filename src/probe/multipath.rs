@@ -6,11 +6,12 @@
 //! be read the UI says why they are not known rather than guessing.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::block::{hctl, is_devno, read_trim, size_bytes};
 use super::dm_ioctl::DmControl;
 use super::storage::{MpathPath, MultipathMap};
-use super::{dm_status, Collector};
+use super::{dm_status, multipathd, Collector};
 
 /// Why the policy and path-group states are not shown (before the
 /// device-mapper status is read).
@@ -22,6 +23,8 @@ pub struct MultipathCollector {
     sysfs: PathBuf,
     dev: PathBuf,
     expected_paths: usize,
+    /// multipathd's socket (`@name` abstract); empty: not asked.
+    multipathd: String,
 }
 
 impl MultipathCollector {
@@ -32,9 +35,19 @@ impl MultipathCollector {
             sysfs,
             dev,
             expected_paths,
+            multipathd: String::new(),
         }
     }
+
+    /// Asks multipathd at `socket` first (`storage.multipathd_socket`).
+    pub fn with_multipathd(mut self, socket: String) -> Self {
+        self.multipathd = socket;
+        self
+    }
 }
+
+/// How long one multipathd exchange may take (the collector's timeout is 2 s).
+const MULTIPATHD_TIMEOUT: Duration = Duration::from_millis(700);
 
 impl Collector for MultipathCollector {
     type Output = Vec<MultipathMap>;
@@ -45,8 +58,37 @@ impl Collector for MultipathCollector {
 
     fn collect(&mut self) -> Result<Vec<MultipathMap>, String> {
         let mut maps = list_maps(&self.sysfs, self.expected_paths)?;
-        if !maps.is_empty() {
-            add_dm_status(&mut maps, &self.dev);
+        if maps.is_empty() {
+            return Ok(maps);
+        }
+        let asked = (!self.multipathd.is_empty()).then(|| {
+            multipathd::command(&self.multipathd, "show maps json", MULTIPATHD_TIMEOUT)
+                .and_then(|j| multipathd::parse(&j))
+        });
+        match asked {
+            None => add_dm_status(&mut maps, &self.dev),
+            Some(Ok(reply)) => {
+                multipathd::apply(&mut maps, &reply);
+                // Maps multipathd does not know get device-mapper's view.
+                let mut rest: Vec<MultipathMap> =
+                    maps.iter().filter(|m| m.policy.is_err()).cloned().collect();
+                if !rest.is_empty() {
+                    add_dm_status(&mut rest, &self.dev);
+                    for r in rest {
+                        if let Some(m) = maps.iter_mut().find(|m| m.dm == r.dm) {
+                            *m = r;
+                        }
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                add_dm_status(&mut maps, &self.dev);
+                for m in maps.iter_mut() {
+                    if let Err(why) = &mut m.policy {
+                        why.push_str(&format!("; {e}"));
+                    }
+                }
+            }
         }
         Ok(maps)
     }
@@ -158,5 +200,6 @@ fn read_path(dir: &Path, name: &str) -> MpathPath {
         hctl: hctl(dir),
         scsi_state: read_trim(&dir.join("device/state")).unwrap_or_default(),
         dm_state: None,
+        checker: None,
     }
 }

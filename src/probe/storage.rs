@@ -152,18 +152,46 @@ pub struct MpathPath {
     /// The SCSI device's state (`device/state`: running, offline,
     /// blocked, transport-offline, ...); empty when not a SCSI device.
     pub scsi_state: String,
-    /// device-mapper's own view of the path (`A`ctive / `F`ailed and the
-    /// fail count), when the map's status was readable.
+    /// device-mapper's own view of the path (`active` / `failed`), when
+    /// multipathd or the map's status said.
     pub dm_state: Option<String>,
+    /// multipathd's path checker (`ready`, `faulty`, `ghost` = ALUA
+    /// standby, `shaky`, ...), only when multipathd answered.
+    pub checker: Option<String>,
 }
 
 impl MpathPath {
-    /// A path is healthy when its SCSI device runs and device-mapper (when
-    /// known) has not failed it.
+    /// `running`, `running, dm active, ready`, `offline, dm failed, faulty`:
+    /// every state known, SCSI first.
+    pub fn state_text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.scsi_state.is_empty() {
+            parts.push(self.scsi_state.clone());
+        }
+        if let Some(d) = &self.dm_state {
+            parts.push(format!("dm {d}"));
+        }
+        if let Some(c) = &self.checker {
+            parts.push(c.clone());
+        }
+        if parts.is_empty() {
+            "state not known (not SCSI)".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// A path is healthy when its SCSI device runs, device-mapper (when
+    /// known) has not failed it and multipathd's checker (when known) says
+    /// ready or ghost (a standby path is healthy, just not used).
     pub fn healthy(&self) -> bool {
         let scsi_ok = self.scsi_state.is_empty() || self.scsi_state == "running";
         let dm_ok = self.dm_state.as_deref().is_none_or(|s| s == "active");
-        scsi_ok && dm_ok
+        let chk_ok = self
+            .checker
+            .as_deref()
+            .is_none_or(|s| s == "ready" || s == "ghost");
+        scsi_ok && dm_ok && chk_ok
     }
 }
 
@@ -199,11 +227,12 @@ impl MultipathMap {
         }
         for p in &self.paths {
             if !p.healthy() {
-                let st = match (&p.dm_state, p.scsi_state.as_str()) {
-                    (Some(d), s) if d != "active" && (s.is_empty() || s == "running") => {
-                        format!("dm {d}")
-                    }
-                    (_, s) => s.to_string(),
+                let scsi_ok = p.scsi_state.is_empty() || p.scsi_state == "running";
+                let st = match (&p.dm_state, &p.checker) {
+                    _ if !scsi_ok => p.scsi_state.clone(),
+                    (_, Some(c)) if c != "ready" && c != "ghost" => c.clone(),
+                    (Some(d), _) => format!("dm {d}"),
+                    _ => p.scsi_state.clone(),
                 };
                 why.push(format!("path {} {st}", p.name));
             }
@@ -255,6 +284,7 @@ pub fn fuzz_check_parsers(data: &[u8]) {
         let _ = super::dm_status::summary(&t, &s);
     }
     let _ = super::dm_ioctl::find_target(data, "multipath");
+    let _ = super::multipathd::parse(&text);
     let _ = super::block::wwn_from_wwid(&text);
     let _ = super::block::is_devno(&text);
 }

@@ -60,8 +60,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, tabs: &str) {
     let off = visible_offset(app.scroll, all.len(), visible);
     if let Some(maps) = &app.multipath.value {
         let bad = maps.iter().filter(|m| !m.degraded().is_empty()).count();
+        let noun = if maps.len() == 1 { "map" } else { "maps" };
         t = format!(
-            "{t}{} maps{} ",
+            "{t}{} {noun}{} ",
             maps.len(),
             if bad > 0 {
                 format!(", {bad} DEGRADED")
@@ -157,12 +158,7 @@ fn path_line<'a>(m: &MultipathMap, j: usize, width: usize, theme: &Theme) -> Lin
     } else {
         " |- "
     };
-    let state = match (&p.dm_state, p.scsi_state.as_str()) {
-        (Some(d), "") => format!("dm {d}"),
-        (Some(d), s) => format!("{s}, dm {d}"),
-        (None, "") => "state not known (not SCSI)".into(),
-        (None, s) => s.to_string(),
-    };
+    let state = p.state_text();
     let head = format!(
         "{branch}{}{}{}",
         pad(&p.name, 8),
@@ -213,12 +209,7 @@ pub fn detail_rows(m: &MultipathMap) -> Vec<DetailRow> {
         DetailRow::warn("Map state", format!("DEGRADED: {}", degraded.join(", ")))
     });
     for (i, p) in m.paths.iter().enumerate() {
-        let state = match (&p.dm_state, p.scsi_state.as_str()) {
-            (Some(d), "") => format!("dm {d}"),
-            (Some(d), s) => format!("{s}, dm {d}"),
-            (None, "") => "state not known".into(),
-            (None, s) => s.to_string(),
-        };
+        let state = p.state_text();
         let text = format!("{} {} {} {state}", p.name, p.devno, p.hctl);
         let label = if i == 0 { "Paths" } else { "" };
         rows.push(if p.healthy() {
