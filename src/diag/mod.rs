@@ -13,4 +13,5 @@ pub mod dns;
 pub mod input;
 pub mod lookup;
 pub mod resolv;
+pub mod route;
 pub mod tcp;

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod dns;
 pub mod ping;
 pub mod reach;
+pub mod route;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -46,7 +47,13 @@ pub trait Diagnostic: Sync {
 }
 
 /// The diagnostics in menu order; ping first, as Test Network was.
-pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[&ping::DIAG, &reach::DIAG, &dns::DIAG, &clock::DIAG];
+pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[
+    &ping::DIAG,
+    &reach::DIAG,
+    &dns::DIAG,
+    &route::DIAG,
+    &clock::DIAG,
+];
 
 /// The row of diagnostic `id` in the menu.
 pub fn position(id: &str) -> Option<usize> {
