@@ -10,6 +10,8 @@
 //! are pure, unit-tested and fuzzed.
 
 pub mod dns;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod input;
 pub mod lookup;
 pub mod resolv;
