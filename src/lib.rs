@@ -7,6 +7,7 @@ pub mod assets;
 pub mod child;
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod engine;
 pub mod export;
 pub mod features;

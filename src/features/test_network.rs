@@ -116,3 +116,9 @@ impl super::task::Request for Request {
         self
     }
 }
+
+// The diagnostics of issue #14 (until the Test Network menu lists them).
+pub mod duplicate_address;
+pub mod identify_port;
+pub mod nic_details;
+pub mod path_mtu;

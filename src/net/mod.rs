@@ -3,7 +3,8 @@
 //!
 //! - [`validate`]: pure checks of what the operator typed.
 //! - [`link`]: run-time changes through rtnetlink, each undone if a later step fails.
-//! - [`ping`]: ICMP echo over an unprivileged datagram socket.
+//! - [`ping`]: ICMP echo over an unprivileged datagram socket ([`icmp`]: the
+//!   socket, echo request and reply parsing it shares with the path MTU check).
 //! - [`change`]: the computed before → after of a change's reachability, and
 //!   whether it is guarded.
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
@@ -14,6 +15,7 @@
 pub mod backend;
 pub mod change;
 pub mod demo;
+pub mod icmp;
 pub mod link;
 pub mod netns;
 pub mod ops;
