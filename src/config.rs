@@ -80,6 +80,8 @@ pub struct Config {
     pub terminals: TerminalsConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
+    /// TIME INFO's clock check against an NTP reference.
+    pub time: TimeConfig,
     /// Collect Logs / Backup Database exports and their HTTP server.
     pub export: crate::export::ExportConfig,
 }
@@ -100,6 +102,7 @@ impl Default for Config {
             terminals: TerminalsConfig::default(),
             storage: StorageConfig::default(),
             log: LogConfig::default(),
+            time: TimeConfig::default(),
             export: crate::export::ExportConfig::default(),
         }
     }
@@ -213,6 +216,8 @@ pub struct NetworkConfig {
     pub ping_target: String,
     /// Seconds to confirm a risky network change before it is rolled back.
     pub rollback_s: u64,
+    /// The resolver configuration Test Network → DNS lookup reads.
+    pub resolv_conf: PathBuf,
 }
 
 impl Default for NetworkConfig {
@@ -221,6 +226,7 @@ impl Default for NetworkConfig {
             management_ip: String::new(),
             ping_target: "114.114.114.114".into(),
             rollback_s: 60,
+            resolv_conf: PathBuf::from(crate::diag::resolv::DEFAULT_PATH),
         }
     }
 }
@@ -280,12 +286,64 @@ impl Default for TerminalsConfig {
 pub struct StorageConfig {
     /// Root of sysfs; tests point it at a fixture tree.
     pub sysfs_root: PathBuf,
+    /// Root of `/dev` (the `disk/by-path` links).
+    pub dev_root: PathBuf,
+    /// udev's run directory (its database is `data/b<major>:<minor>`).
+    pub udev_root: PathBuf,
+    /// The mount table read for "in use" (mounted).
+    pub mountinfo: PathBuf,
+    /// Paths every multipath map should have; a map with fewer is shown
+    /// degraded. 0: not checked (only failed paths degrade a map).
+    pub multipath_paths: usize,
+    /// multipathd's control socket (`@name`: abstract); empty: not asked.
+    pub multipathd_socket: String,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             sysfs_root: "/sys".into(),
+            dev_root: "/dev".into(),
+            udev_root: "/run/udev".into(),
+            mountinfo: "/proc/self/mountinfo".into(),
+            multipath_paths: 0,
+            multipathd_socket: crate::probe::multipathd::DEFAULT_SOCKET.into(),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// Where the storage collectors read.
+    pub fn roots(&self) -> crate::probe::StorageRoots {
+        crate::probe::StorageRoots {
+            sysfs: self.sysfs_root.clone(),
+            dev: self.dev_root.clone(),
+            udev: self.udev_root.clone(),
+            mountinfo: self.mountinfo.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeConfig {
+    /// NTP server whose clock TIME INFO compares this node's with
+    /// (`host` or `host:port`). Empty: the first server of the node's own
+    /// chrony/ntpd/timesyncd configuration (on a ZStack host, the
+    /// management node). `none`: no check.
+    pub reference: String,
+    /// Offsets beyond this many seconds are shown as a warning.
+    pub max_offset_s: f64,
+    /// Seconds between two checks.
+    pub check_s: u64,
+}
+
+impl Default for TimeConfig {
+    fn default() -> Self {
+        TimeConfig {
+            reference: String::new(),
+            max_offset_s: 1.0,
+            check_s: 64,
         }
     }
 }
@@ -352,6 +410,22 @@ impl Config {
         }
         crate::tty::parse_size(&self.terminals.serial_size)
             .map_err(|e| format!("terminals.serial_size: {e}"))?;
+        crate::probe::clock::parse_reference(&self.time.reference)
+            .map_err(|e| format!("time.reference: {e}"))?;
+        if !(self.time.max_offset_s.is_finite()
+            && (0.001..=86400.0).contains(&self.time.max_offset_s))
+        {
+            return Err(format!(
+                "time.max_offset_s = {} is out of range (0.001 to 86400 seconds)",
+                self.time.max_offset_s
+            ));
+        }
+        if !(8..=86400).contains(&self.time.check_s) {
+            return Err(format!(
+                "time.check_s = {} is out of range (8 to 86400 seconds)",
+                self.time.check_s
+            ));
+        }
         self.export
             .validate()
             .map_err(|e| format!("[export]: {e}"))?;

@@ -286,6 +286,8 @@ async fn run(
         cluster_logs,
         ping_target: cfg.network.ping_target.clone(),
         rollback_s: cfg.network.rollback_s,
+        max_clock_offset_s: cfg.time.max_offset_s,
+        resolv_conf: cfg.network.resolv_conf.clone(),
     };
     let (now, off) = app::run::local_clock();
     let mut state = App::new(settings, now);

@@ -10,8 +10,8 @@ use crate::engine::{
     Availability, Capabilities, Capability, HostSummary, NodeStatus, VmReport, VmRow, VmState,
 };
 use crate::probe::{
-    BlockDevice, CpuInfo, DiskEntry, DiskUsage, IscsiSession, MemInfo, Nic, NicInfo, NicKind,
-    TimeInfo,
+    BlockDevice, CpuInfo, DiskEntry, DiskUsage, FcHost, InUse, IscsiSession, MemInfo, MpathPath,
+    MultipathMap, Nic, NicInfo, NicKind, TimeInfo,
 };
 use crate::ui::theme::Theme;
 
@@ -42,6 +42,8 @@ pub fn settings(role: Role, theme: Theme) -> Settings {
         cluster_logs: false,
         ping_target: "114.114.114.114".into(),
         rollback_s: 60,
+        max_clock_offset_s: 1.0,
+        resolv_conf: crate::diag::resolv::DEFAULT_PATH.into(),
     }
 }
 
@@ -198,6 +200,16 @@ pub fn app(role: Role, theme: Theme, vms: usize) -> App {
         uptime: Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6),
         load: [0.42, 0.35, 0.30],
     }))));
+    a.apply(up(UpdateData::Clock(Ok(crate::probe::clock::ClockInfo {
+        kernel: crate::probe::clock::KernelSync::Synced { est_error_us: 500 },
+        reference: Some("10.0.0.2".into()),
+        sample: Some(Ok(crate::net::sntp::Sample {
+            server: "10.0.0.2:123".parse().unwrap(),
+            offset_s: 0.0042,
+            delay_s: 0.0008,
+            stratum: 3,
+        })),
+    }))));
     let gib = 1024 * 1024 * 1024u64;
     a.apply(up(UpdateData::Disks(Ok(vec![
         DiskEntry {
@@ -261,7 +273,63 @@ pub fn app(role: Role, theme: Theme, vms: usize) -> App {
         report.list.clear();
     }
     a.apply(up(UpdateData::Vms(Ok(report))));
-    a.apply(up(UpdateData::Block(Ok(vec![
+    a.apply(up(UpdateData::Block(Ok(storage_block_devices()))));
+    a.apply(up(UpdateData::Multipath(Ok(storage_multipath()))));
+    a.apply(up(UpdateData::Fc(Ok(vec![FcHost {
+        host: "host7".into(),
+        wwpn: "0x21000024ff3a1b2c".into(),
+        wwnn: "0x20000024ff3a1b2c".into(),
+        port_state: "Online".into(),
+        speed: "16 Gbit".into(),
+        fabric_name: "0x100000051e0c1a2b".into(),
+    }]))));
+    a.apply(up(UpdateData::Iscsi(Ok(vec![IscsiSession {
+        id: "1".into(),
+        target: "iqn.2003-01.org.linux-iscsi.stor1:lun0".into(),
+        portal: "10.20.0.50:3260".into(),
+        state: "LOGGED_IN".into(),
+    }]))));
+    a.dirty = true;
+    a
+}
+
+/// The storage node's LUNs: the system disk (partitions, one mounted), a
+/// multipath map over two iSCSI paths, and a free LUN.
+pub fn storage_block_devices() -> Vec<BlockDevice> {
+    let gib = 1u64 << 30;
+    let lio = |name: &str, hctl: &str, portal: &str, in_use: Vec<InUse>| BlockDevice {
+        name: name.into(),
+        wwid: "naa.6001405a3b5e2c1f9d8e7c6b5a493827".into(),
+        vendor: "LIO-ORG".into(),
+        model: "shared-lun0".into(),
+        hctl: hctl.into(),
+        dev_type: "disk".into(),
+        size_bytes: 2048 * gib,
+        transport: "iscsi".into(),
+        wwn: "0x6001405a3b5e2c1f9d8e7c6b5a493827".into(),
+        serial: "36001405a3b5e2c1f9d8e7c6b5a493827".into(),
+        by_path: format!("ip-{portal}-iscsi-iqn.2003-01.org.linux-iscsi.stor1:lun0-lun-0"),
+        in_use,
+        ..BlockDevice::default()
+    };
+    let member = || {
+        vec![InUse::MultipathPath {
+            map: "mpatha".into(),
+            dm: "dm-0".into(),
+        }]
+    };
+    vec![
+        BlockDevice {
+            name: "dm-0".into(),
+            wwid: "36001405a3b5e2c1f9d8e7c6b5a493827".into(),
+            vendor: "LIO-ORG".into(),
+            model: "shared-lun0".into(),
+            dev_type: "mpath".into(),
+            size_bytes: 2048 * gib,
+            transport: "iscsi".into(),
+            devno: "253:0".into(),
+            ..BlockDevice::default()
+        },
         BlockDevice {
             name: "sda".into(),
             wwid: "naa.600508b1001c4d8a".into(),
@@ -271,26 +339,63 @@ pub fn app(role: Role, theme: Theme, vms: usize) -> App {
             dev_type: "disk".into(),
             size_bytes: 480 * gib,
             transport: "sas".into(),
+            devno: "8:0".into(),
+            wwn: "0x600508b1001c4d8a".into(),
+            by_path: "pci-0000:03:00.0-scsi-0:1:0:0".into(),
+            in_use: vec![
+                InUse::Partitions(vec!["sda1".into(), "sda2".into()]),
+                InUse::Mounted {
+                    dev: "sda1".into(),
+                    at: "/boot".into(),
+                },
+                InUse::LvmPv { dev: "sda2".into() },
+            ],
+            ..BlockDevice::default()
         },
         BlockDevice {
-            name: "sdb".into(),
-            wwid: "naa.6001405a3b5e2c1f".into(),
-            vendor: "LIO-ORG".into(),
-            model: "shared-lun0".into(),
-            hctl: "3:0:0:0".into(),
-            dev_type: "disk".into(),
-            size_bytes: 2048 * gib,
-            transport: "iscsi".into(),
+            devno: "8:16".into(),
+            ..lio("sdb", "3:0:0:0", "10.20.0.50:3260", member())
         },
-    ]))));
-    a.apply(up(UpdateData::Iscsi(Ok(vec![IscsiSession {
-        id: "1".into(),
-        target: "iqn.2003-01.org.linux-iscsi.stor1:lun0".into(),
-        portal: "10.20.0.50:3260".into(),
-        state: "LOGGED_IN".into(),
-    }]))));
-    a.dirty = true;
-    a
+        BlockDevice {
+            devno: "8:32".into(),
+            ..lio("sdc", "4:0:0:0", "10.20.0.51:3260", member())
+        },
+        BlockDevice {
+            devno: "8:48".into(),
+            wwid: "naa.6001405ffe0c2d3b4a5968778695a4b3".into(),
+            wwn: "0x6001405ffe0c2d3b4a5968778695a4b3".into(),
+            model: "shared-lun1".into(),
+            size_bytes: 300 * gib,
+            ..lio("sdd", "3:0:0:1", "10.20.0.50:3260", vec![])
+        },
+    ]
+}
+
+/// `mpatha` over sdb (running) and sdc (offline): degraded.
+pub fn storage_multipath() -> Vec<MultipathMap> {
+    let path = |name: &str, devno: &str, hctl: &str, state: &str| MpathPath {
+        name: name.into(),
+        devno: devno.into(),
+        hctl: hctl.into(),
+        scsi_state: state.into(),
+        dm_state: None,
+        checker: None,
+    };
+    vec![MultipathMap {
+        name: "mpatha".into(),
+        dm: "dm-0".into(),
+        wwid: "36001405a3b5e2c1f9d8e7c6b5a493827".into(),
+        size_bytes: 2048 << 30,
+        vendor: "LIO-ORG".into(),
+        model: "shared-lun0".into(),
+        suspended: false,
+        paths: vec![
+            path("sdb", "8:16", "3:0:0:0", "running"),
+            path("sdc", "8:32", "4:0:0:0", "offline"),
+        ],
+        expected_paths: 2,
+        policy: Err(crate::probe::multipath::POLICY_UNKNOWN.into()),
+    }]
 }
 
 /// An app on which every source has failed, one never answered.

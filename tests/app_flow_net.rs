@@ -280,6 +280,11 @@ fn rename_without_known_nics_explains() {
 fn test_network_prefilled_refuses_bad_targets_and_cancels() {
     let (mut a, _) = app();
     open(&mut a, TEST_NETWORK);
+    let l = choice_labels(&a);
+    assert_eq!(l[0], "Ping", "ping first: {l:?}");
+    a.on_key(Key::Esc);
+    assert!(a.window.is_none(), "Esc leaves the diagnostics list");
+    common::menu::open_diagnostic(&mut a, "ping");
     assert_eq!(field_text(&a, 0), "114.114.114.114");
     for bad in ["", "1.2.3", "300.1.1.1", "bad_host!", "-x.example"] {
         set_field(&mut a, 0, bad);
@@ -329,7 +334,7 @@ fn test_network_prefilled_refuses_bad_targets_and_cancels() {
 #[test]
 fn test_network_accepts_a_host_name_and_shows_failure() {
     let (mut a, _) = app();
-    open(&mut a, TEST_NETWORK);
+    common::menu::open_diagnostic(&mut a, "ping");
     set_field(&mut a, 0, "mirrors.example.org");
     submit(&mut a);
     assert!(
@@ -341,6 +346,32 @@ fn test_network_accepts_a_host_name_and_shows_failure() {
     );
     let s = screen(&a);
     assert!(s.contains("no reply from mirrors.example.org"), "{s}");
+}
+
+#[test]
+fn clock_offset_prefills_the_time_info_reference_and_refuses_bad_servers() {
+    use nodeconsole::features::test_network::clock;
+    let (mut a, _) = app();
+    common::menu::open_diagnostic(&mut a, "clock");
+    assert_eq!(field_text(&a, 0), "", "no reference known yet");
+    a.on_key(Key::Esc);
+    // TIME INFO measured against 10.0.0.2.
+    let full = testdata::app(nodeconsole::config::Role::Management, Theme::MONO_ASCII, 0);
+    a.clock = full.clock.clone();
+    common::menu::open_diagnostic(&mut a, "clock");
+    assert_eq!(field_text(&a, 0), "10.0.0.2");
+    for bad in ["", "none", "bad host", "ntp:0", "ntp:70000"] {
+        set_field(&mut a, 0, bad);
+        submit(&mut a);
+        assert!(field_error(&a, 0).is_some(), "{bad:?} accepted");
+        assert!(a.take_effects().is_empty(), "{bad:?}");
+    }
+    set_field(&mut a, 0, "ntp1.example:1123");
+    submit(&mut a);
+    let r: clock::Request = job(&mut a);
+    assert_eq!((r.host.as_str(), r.port), ("ntp1.example", 1123));
+    assert_eq!(r.max_offset_s, 1.0, "time.max_offset_s");
+    assert!(screen(&a).contains("clock offset against ntp1.example"));
 }
 
 // -------------------------------------------------------- Configure Networks

@@ -465,3 +465,29 @@ fn lldp_silence_and_cancel() {
     });
     assert_eq!(r, Ok(lldp::Heard::Stopped));
 }
+
+#[test]
+fn configure_networks_refuses_an_address_another_host_holds() {
+    // What Configure Networks runs before it applies an address.
+    let Some((a, b)) = pair("arp-cfg", "ca0", "cb0", 83) else {
+        return;
+    };
+    let peer = mac_of(&b, "cb0");
+    let before = a.run(|| link::ipv4_snapshot("ca0").unwrap());
+    let e = a
+        .run(|| nodeconsole::net::ops::ensure_address_free("ca0", Ipv4Addr::new(10, 83, 0, 2)))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "10.83.0.2 is already in use by {peer} (it answered the ARP probe on ca0): nothing \
+             was changed; choose another address or find that host"
+        )
+    );
+    assert_eq!(a.run(|| link::ipv4_snapshot("ca0").unwrap()), before);
+    // The NIC's own address is not probed; a free one passes.
+    for ip in [Ipv4Addr::new(10, 83, 0, 1), Ipv4Addr::new(10, 83, 0, 7)] {
+        let r = a.run(move || nodeconsole::net::ops::ensure_address_free("ca0", ip));
+        assert!(matches!(r, Ok(None)), "{ip}: {r:?}");
+    }
+}

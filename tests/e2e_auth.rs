@@ -363,6 +363,9 @@ fn demo_network_rename_ping_and_refused_gateway() {
     // Test Network to the demo gateway.
     password(&t, "F2", RIGHT);
     open_item(&t, "Test Network");
+    t.wait_text("Test Network: diagnostics");
+    t.key("Home");
+    t.key("Enter");
     t.wait_text("Target");
     for _ in 0..20 {
         t.key("BSpace");

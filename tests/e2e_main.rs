@@ -51,7 +51,7 @@ fn demo_main_screen_resize_and_job_control_keys() {
     // The fixture: 14 domains, 7 running, 5 shut off, 2 paused.
     assert!(s.contains("Total     14"), "{s}");
     assert!(s.contains("Stopped   5"), "{s}");
-    assert!(s.contains("VM INFO +2 other"), "{s}");
+    assert!(s.contains("VM INFO +2 paused"), "{s}");
     assert!(s.contains("F2/c") && s.contains("F12/p"), "{s}");
     assert!(s.contains("DEMO"), "{s}");
 
@@ -85,7 +85,7 @@ fn demo_compute_role_lists_the_vms() {
     let s = t.wait_for("VM table", |s| {
         s.contains("web-01") && s.contains("win-build")
     });
-    assert!(s.contains("14 total, 7 run, 5 stop, 2 other"), "{s}");
+    assert!(s.contains("14 total, 7 run, 5 stop, 2 paused"), "{s}");
     assert!(s.contains("compute node"), "{s}");
     t.key("q");
     t.wait_text("EXITED:0");
@@ -137,4 +137,47 @@ fn demo_libvirt_helper_is_separate_and_replaced_when_killed() {
     poll::until(&format!("helper {second} to end with the console"), || {
         !std::path::Path::new(&format!("/proc/{second}")).exists()
     });
+}
+
+/// TIME INFO's clock check in the real program: the demo with
+/// `time.reference` set to an NTP server the test runs on loopback, 5 s
+/// ahead, shows the offset as a fault (beyond `time.max_offset_s`).
+#[test]
+fn demo_time_info_shows_the_clock_offset_against_its_reference() {
+    if !require("tmux") {
+        return;
+    }
+    let srv = common::sntp::serve(common::sntp::Answer::Skewed(5.0));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[time]\nreference = \"{}\"\nmax_offset_s = 0.5\ncheck_s = 8\n",
+            srv.addr
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("log");
+    let t = Tmux::start(
+        &format!(
+            "{} --demo --config {} --log-file {}",
+            bin(),
+            q(&cfg),
+            q(&log)
+        ),
+        80,
+        24,
+    );
+    let s = t.wait_for("the clock line", |s| s.contains("Clock   +"));
+    let line = s.lines().find(|l| l.contains("Clock   +")).unwrap();
+    assert!(line.contains(&format!("vs {}", srv.addr)), "{line}");
+    let off: f64 = line
+        .split("Clock   +")
+        .nth(1)
+        .and_then(|r| r.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in {line:?}"));
+    assert!((off - 5.0).abs() < 0.3, "{line}");
+    drop(srv);
 }

@@ -304,6 +304,9 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
     // deletion policy, zstack conf/globalConfig/vm.xml:20-23): not counted.
     let v = e.vms(VmScope::Cloud).unwrap();
     assert_eq!((v.total, v.running, v.stopped, v.other), (350, 300, 40, 10));
+    // The 10 others are all paused: one more count, asked only because
+    // there are others, names them.
+    assert_eq!(v.paused, 10);
     assert_eq!(e.count_source().unwrap().via, CountVia::Rest);
     assert_eq!(e.hosts_source().unwrap().via, CountVia::Rest);
     let dyn_engine: &dyn Engine = &e;
@@ -311,11 +314,11 @@ fn rest_counts_version_and_licence_through_the_contract_double() {
         .counts_source()
         .unwrap()
         .starts_with("REST API, "));
-    // One login for all six count queries: the session is reused.
+    // One login for all seven count queries: the session is reused.
     assert_eq!(d.state.logins.load(Ordering::SeqCst), 1);
     assert_eq!(
         d.count_requests("q=state%21%3DDestroyed"),
-        3,
+        4,
         "every VM count excludes Destroyed"
     );
 
@@ -424,6 +427,7 @@ fn counts_fall_back_to_the_database_when_rest_is_down_or_failing() {
     assert_eq!((h.total, h.enabled, h.connected), (3, 2, 2));
     let v = e.vms(VmScope::Cloud).unwrap();
     assert_eq!((v.total, v.running, v.stopped, v.other), (5, 2, 2, 1));
+    assert_eq!(v.paused, 1, "the SQL count names the paused one");
     let src = e.count_source().unwrap();
     assert_eq!(src.via, CountVia::Database);
     assert!(src.rest_error.is_some());

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use nodeconsole::probe::block::{is_disk_name, transport_of, BlockCollector};
 use nodeconsole::probe::iscsi::IscsiCollector;
-use nodeconsole::probe::{BlockDevice, Collector};
+use nodeconsole::probe::{BlockDevice, Collector, StorageRoots};
 
 fn file(root: &Path, rel: &str, content: &str) {
     let p = root.join(rel);
@@ -53,6 +53,7 @@ fn scsi_disk(root: &Path, d: Scsi) {
     );
     // Partitions live inside the disk directory, never directly in /sys/block.
     file(root, &format!("{blk}/{name}1/size"), "2048\n");
+    file(root, &format!("{blk}/{name}1/partition"), "1\n");
     link(root, &format!("block/{name}"), &format!("../{blk}"));
 }
 
@@ -278,7 +279,7 @@ fn by_name<'a>(devs: &'a [BlockDevice], name: &str) -> &'a BlockDevice {
 fn block_devices_from_fixture_sysfs() {
     let dir = tempfile::tempdir().unwrap();
     build_sysfs(dir.path());
-    let devs = BlockCollector::new(dir.path().to_path_buf())
+    let devs = BlockCollector::new(StorageRoots::fixture(dir.path()))
         .collect()
         .unwrap();
     let names: Vec<&str> = devs.iter().map(|d| d.name.as_str()).collect();
@@ -340,7 +341,7 @@ fn block_devices_from_fixture_sysfs() {
 #[test]
 fn block_missing_sysfs_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let err = BlockCollector::new(dir.path().to_path_buf())
+    let err = BlockCollector::new(StorageRoots::fixture(dir.path()))
         .collect()
         .unwrap_err();
     assert!(
@@ -424,7 +425,9 @@ fn iscsi_none_is_empty_not_error() {
 
 #[test]
 fn real_sysfs_sanity() {
-    let devs = BlockCollector::new("/sys".into()).collect().unwrap();
+    let devs = BlockCollector::new(StorageRoots::system("/sys".into()))
+        .collect()
+        .unwrap();
     let listed: Vec<String> = std::fs::read_dir("/sys/block")
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -28,6 +28,7 @@ fn kind(w: &Window) -> &'static str {
     match w {
         Window::Password(..) => "password",
         Window::Message(..) => "message",
+        Window::Details(..) => "details",
         Window::Choice(..) => "choice",
         Window::Phrase(..) => "phrase",
         Window::Confirm(..) => "confirm",
@@ -36,8 +37,8 @@ fn kind(w: &Window) -> &'static str {
         Window::Keep(..) => "keep",
     }
 }
-const KINDS: [&str; 8] = [
-    "password", "message", "choice", "phrase", "confirm", "form", "progress", "keep",
+const KINDS: [&str; 9] = [
+    "password", "message", "details", "choice", "phrase", "confirm", "form", "progress", "keep",
 ];
 
 /// A management node with data in every panel, past the gate.
@@ -91,6 +92,24 @@ fn states() -> Vec<State> {
         v.push(("main screen", Box::new(move || base(role))));
         v.push(("System Configuration", Box::new(move || authed(role))));
     }
+    v.push((
+        "storage block table",
+        Box::new(|| {
+            let mut a = base(Role::Storage);
+            a.on_key(nodeconsole::app::keys::Key::Tab);
+            a
+        }),
+    ));
+    v.push((
+        "block device details",
+        Box::new(|| {
+            let mut a = base(Role::Storage);
+            a.on_key(nodeconsole::app::keys::Key::Tab);
+            a.on_key(nodeconsole::app::keys::Key::Enter);
+            assert!(matches!(a.window, Some(Window::Details(_))));
+            a
+        }),
+    ));
     let mut demo = base(Role::Management);
     demo.settings.demo = true;
     v.push(("demo main screen", Box::new(move || demo.clone())));

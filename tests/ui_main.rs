@@ -40,8 +40,30 @@ fn storage_tables_switch_with_tab() {
     let mut app = testdata::app(Role::Storage, Theme::MONO_ASCII, 14);
     app.on_key(Key::Tab);
     insta::assert_snapshot!("storage_block_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_block_120x40", text(&draw(&app, 120, 40)));
+    insta::assert_snapshot!("storage_block_160x50", text(&draw(&app, 160, 50)));
+    // Down selects sda (partitions, one mounted); Enter shows why it is in use.
+    app.on_key(Key::Down);
+    app.on_key(Key::Enter);
+    insta::assert_snapshot!("storage_block_details_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_block_details_120x40", text(&draw(&app, 120, 40)));
+    app.on_key(Key::Esc);
+    // The map dm-0 (first row): its paths, the offline one, the policy.
+    app.on_key(Key::Home);
+    app.on_key(Key::Enter);
+    insta::assert_snapshot!("storage_map_details_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Esc);
+    app.on_key(Key::Tab);
+    insta::assert_snapshot!("storage_multipath_80x24", text(&draw(&app, 80, 24)));
+    insta::assert_snapshot!("storage_multipath_120x40", text(&draw(&app, 120, 40)));
     app.on_key(Key::Tab);
     insta::assert_snapshot!("storage_iscsi_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Tab);
+    insta::assert_snapshot!("storage_fc_80x24", text(&draw(&app, 80, 24)));
+    app.on_key(Key::Tab);
+    let vms = text(&draw(&app, 80, 24));
+    assert!(vms.contains("[VMs]"), "{vms}");
+    assert!(vms.contains("! MULTIPATH mpatha DEGRADED"), "{vms}");
 }
 
 #[test]
@@ -121,4 +143,41 @@ fn engine_count_source_shows_in_host_and_vm_titles() {
         s.contains("VM INFO (database (REST down), 12 s ago)"),
         "{s}"
     );
+}
+
+/// At 80x24 what does not fit is shortened so that it still says what it
+/// is: the header keeps the role whole, VM INFO names its extra VMs,
+/// a DISK INFO error is one word, a URI loses its middle.
+#[test]
+fn eighty_by_24_cuts_say_what_they_cut() {
+    use nodeconsole::app::{Update, UpdateData};
+    use nodeconsole::probe::DiskEntry;
+    let mut app = testdata::app(Role::Management, Theme::MONO_ASCII, 14);
+    app.settings.demo = true;
+    app.settings.hostname = "vm".into();
+    app.settings.demo_note = Some("root password: demo | q quits".into());
+    let uri = "test:///work/main/assets/demo-node.xml".to_string();
+    if let Some(st) = app.node.value.as_mut() {
+        st.extra = vec![("URI".into(), uri)];
+    }
+    let err =
+        nodeconsole::probe::disk::usage_of(std::path::Path::new("/nonexistent/x")).unwrap_err();
+    app.apply(Update {
+        at: app.now,
+        data: UpdateData::Disks(Ok(vec![DiskEntry {
+            path: "/var/lib/libvirt".into(),
+            usage: Err(err),
+        }])),
+    });
+    let s = text(&draw(&app, 80, 24));
+    let header = s.lines().next().unwrap();
+    assert!(header.contains("vm | management"), "{header}");
+    assert!(header.contains("q quits"), "{header}");
+    assert!(s.contains("+2 paused"), "{s}");
+    assert!(s.contains(" missing"), "{s}");
+    assert!(
+        s.contains("test:///~") && s.contains("demo-node.xml|"),
+        "{s}"
+    );
+    assert!(!s.contains("cannot stat /var"), "{s}");
 }

@@ -93,6 +93,22 @@ fn wrap<T>(
     move |r, at| Update { at, data: f(r) }
 }
 
+/// How long one SNTP query (and the name lookup before it) may take.
+const CLOCK_QUERY: Duration = Duration::from_secs(2);
+
+/// The clock check of TIME INFO. The demo never asks the host's own NTP
+/// servers (it would send traffic off the machine): there an empty
+/// reference means no check.
+fn clock_collector(cfg: &Config, demo: bool) -> probe::clock::ClockCollector {
+    use probe::clock::{parse_reference, ClockCollector, Reference, DAEMON_CONFIGS};
+    let mut reference = parse_reference(&cfg.time.reference).unwrap_or(Reference::Off);
+    if demo && reference == Reference::Auto {
+        reference = Reference::Off;
+    }
+    let configs = DAEMON_CONFIGS.iter().map(PathBuf::from).collect();
+    ClockCollector::new(reference, configs, CLOCK_QUERY)
+}
+
 /// Spawns all collectors for this role; they stop when `tx`'s receiver is
 /// dropped.
 pub fn spawn_all(
@@ -111,7 +127,15 @@ pub fn spawn_all(
     let mn_ip: Option<Ipv4Addr> = cfg.network.management_ip.parse().ok();
     let disk_paths = cfg.disk_paths(engine.install_dir().as_deref());
 
+    let clock = clock_collector(cfg, demo_net.is_some());
     let mut h = vec![
+        runner::spawn(
+            clock,
+            Duration::from_secs(cfg.time.check_s.max(8)),
+            CLOCK_QUERY * 3,
+            tx.clone(),
+            wrap(UpdateData::Clock),
+        ),
         runner::spawn(
             probe::time::TimeCollector::new(proc_root.clone()),
             refresh,
@@ -188,11 +212,30 @@ pub fn spawn_all(
     if cfg.role == Role::Storage {
         let block_cadence = Duration::from_secs(10);
         h.push(runner::spawn(
-            probe::block::BlockCollector::new(sys_root.clone()),
+            probe::block::BlockCollector::new(cfg.storage.roots()),
             block_cadence,
             probe_timeout,
             tx.clone(),
             wrap(UpdateData::Block),
+        ));
+        h.push(runner::spawn(
+            probe::multipath::MultipathCollector::new(
+                sys_root.clone(),
+                cfg.storage.dev_root.clone(),
+                cfg.storage.multipath_paths,
+            )
+            .with_multipathd(cfg.storage.multipathd_socket.clone()),
+            block_cadence,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Multipath),
+        ));
+        h.push(runner::spawn(
+            probe::fc::FcCollector::new(sys_root.clone()),
+            block_cadence,
+            probe_timeout,
+            tx.clone(),
+            wrap(UpdateData::Fc),
         ));
         h.push(runner::spawn(
             probe::iscsi::IscsiCollector::new(sys_root),

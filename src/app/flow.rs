@@ -90,6 +90,10 @@ impl App {
                 }
                 Handled::Stay => self.window = Some(w),
             },
+            Window::Details(d) => match d.on_key(key) {
+                Handled::Accept | Handled::Cancel => self.window = None,
+                Handled::Stay => self.window = Some(w),
+            },
             Window::Choice(choice, purpose) => match choice.on_key(key) {
                 Handled::Stay => self.window = Some(w),
                 Handled::Cancel => self.close_to(purpose.cancel_to()),

@@ -7,6 +7,7 @@ pub mod effect;
 pub mod feed;
 pub mod flow;
 pub mod keys;
+pub mod lower;
 pub mod run;
 pub mod runner;
 pub mod services;

@@ -9,13 +9,16 @@ use super::action::Action;
 use super::effect::{Effect, GatePurpose};
 use super::feed::Feed;
 use super::keys::{self, Binding, Key};
+pub use super::lower::LowerTable;
 use super::update::{Update, UpdateData};
 use super::window::Window;
 use crate::config::Role;
 use crate::engine::Availability;
 use crate::engine::{HostSummary, NodeStatus, VmReport};
 use crate::ops::backoff::Backoff;
-use crate::probe::{BlockDevice, CpuInfo, DiskEntry, IscsiSession, MemInfo, NicInfo, TimeInfo};
+use crate::probe::{
+    BlockDevice, CpuInfo, DiskEntry, FcHost, IscsiSession, MemInfo, MultipathMap, NicInfo, TimeInfo,
+};
 
 /// How many CPU/memory samples the history sparklines keep.
 pub const HISTORY_LEN: usize = 120;
@@ -52,6 +55,11 @@ pub struct Settings {
     pub ping_target: String,
     /// Seconds to keep a guarded network change.
     pub rollback_s: u64,
+    /// TIME INFO warns when the clock is further than this from its
+    /// reference.
+    pub max_clock_offset_s: f64,
+    /// The resolver configuration of Test Network → DNS lookup.
+    pub resolv_conf: std::path::PathBuf,
 }
 
 impl Settings {
@@ -82,14 +90,6 @@ impl Settings {
     }
 }
 
-/// The lower table of compute/storage nodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LowerTable {
-    Vms,
-    Block,
-    Iscsi,
-}
-
 /// Which full screen is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -107,12 +107,16 @@ pub struct App {
     /// Local time zone offset in seconds east of UTC, refreshed each tick.
     pub utc_offset_s: i32,
     pub time: Feed<TimeInfo>,
+    /// Clock discipline and offset against the reference (TIME INFO).
+    pub clock: Feed<crate::probe::clock::ClockInfo>,
     pub disks: Feed<Vec<DiskEntry>>,
     pub nics: Feed<NicInfo>,
     pub cpu: Feed<CpuInfo>,
     pub mem: Feed<MemInfo>,
     pub block: Feed<Vec<BlockDevice>>,
     pub iscsi: Feed<Vec<IscsiSession>>,
+    pub multipath: Feed<Vec<MultipathMap>>,
+    pub fc: Feed<Vec<FcHost>>,
     pub node: Feed<NodeStatus>,
     pub hosts: Feed<HostSummary>,
     pub vms: Feed<VmReport>,
@@ -153,12 +157,15 @@ impl App {
             now,
             utc_offset_s: 0,
             time: Feed::default(),
+            clock: Feed::default(),
             disks: Feed::default(),
             nics: Feed::default(),
             cpu: Feed::default(),
             mem: Feed::default(),
             block: Feed::default(),
             iscsi: Feed::default(),
+            multipath: Feed::default(),
+            fc: Feed::default(),
             node: Feed::default(),
             hosts: Feed::default(),
             vms: Feed::default(),
@@ -184,6 +191,7 @@ impl App {
         let at = u.at;
         let changed = match u.data {
             UpdateData::Time(r) => self.time.apply(r, at),
+            UpdateData::Clock(r) => self.clock.apply(r, at),
             UpdateData::Disks(r) => self.disks.apply(r, at),
             UpdateData::Nics(r) => {
                 let c = self.nics.apply(r, at);
@@ -202,8 +210,18 @@ impl App {
                 }
                 self.mem.apply(r, at)
             }
-            UpdateData::Block(r) => self.block.apply(r, at),
+            UpdateData::Block(r) => {
+                let c = self.block.apply(r, at);
+                self.clamp_scroll();
+                c
+            }
             UpdateData::Iscsi(r) => self.iscsi.apply(r, at),
+            UpdateData::Multipath(r) => {
+                let c = self.multipath.apply(r, at);
+                self.clamp_scroll();
+                c
+            }
+            UpdateData::Fc(r) => self.fc.apply(r, at),
             UpdateData::Node(r) => self.node.apply(r, at),
             UpdateData::Hosts(r) => self.hosts.apply(r, at),
             UpdateData::Vms(r) => {
@@ -312,6 +330,13 @@ impl App {
         }
         if self.settings.role == Role::Storage {
             b.push(Binding::new(&[Key::Tab], Some("Table"), Action::NextTable));
+            if self.lower == LowerTable::Block && self.lower_len() > 0 {
+                // Before Scroll, so that 80 columns still show it.
+                b.insert(
+                    2,
+                    Binding::new(&[Key::Enter], Some("Details"), Action::Open),
+                );
+            }
         }
         if self.settings.demo {
             b.push(Binding::new(
@@ -362,11 +387,7 @@ impl App {
             Action::Home => self.scroll = 0,
             Action::End => self.scroll = usize::MAX,
             Action::NextTable => {
-                self.lower = match self.lower {
-                    LowerTable::Vms => LowerTable::Block,
-                    LowerTable::Block => LowerTable::Iscsi,
-                    LowerTable::Iscsi => LowerTable::Vms,
-                };
+                self.lower = self.lower.next();
                 self.scroll = 0;
             }
             Action::Quit => {
@@ -376,7 +397,7 @@ impl App {
             }
             Action::SystemConfiguration => self.open_gate(GatePurpose::SystemConfiguration),
             Action::Power => self.open_gate(GatePurpose::Power),
-            Action::Open => {}
+            Action::Open => self.open_block_details(),
         }
         self.clamp_scroll();
         self.dirty = true;
@@ -399,28 +420,6 @@ impl App {
             _ => {}
         }
         self.dirty = true;
-    }
-
-    fn lower_len(&self) -> usize {
-        if !self.has_lower_table() {
-            return self.nics.value.as_ref().map_or(0, |n| n.nics.len());
-        }
-        match self.lower {
-            LowerTable::Vms => self.vms.value.as_ref().map_or(0, |v| v.list.len()),
-            LowerTable::Block => self.block.value.as_ref().map_or(0, |v| v.len()),
-            LowerTable::Iscsi => self.iscsi.value.as_ref().map_or(0, |v| v.len()),
-        }
-    }
-
-    fn scroll_by(&mut self, delta: isize) {
-        self.scroll = self.scroll.saturating_add_signed(delta);
-    }
-
-    /// Keeps the scroll offset inside the table (the renderer further
-    /// limits it to what fits on screen).
-    fn clamp_scroll(&mut self) {
-        let n = self.lower_len();
-        self.scroll = self.scroll.min(n.saturating_sub(1));
     }
 }
 

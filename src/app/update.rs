@@ -2,7 +2,9 @@
 //! partial state, so applying one is a plain replace.
 
 use crate::engine::{HostSummary, NodeStatus, VmReport};
-use crate::probe::{BlockDevice, CpuInfo, DiskEntry, IscsiSession, MemInfo, NicInfo, TimeInfo};
+use crate::probe::{
+    BlockDevice, CpuInfo, DiskEntry, FcHost, IscsiSession, MemInfo, MultipathMap, NicInfo, TimeInfo,
+};
 use std::time::SystemTime;
 
 /// A collected snapshot and when it was taken.
@@ -15,12 +17,15 @@ pub struct Update {
 #[derive(Debug)]
 pub enum UpdateData {
     Time(Result<TimeInfo, String>),
+    Clock(Result<crate::probe::clock::ClockInfo, String>),
     Disks(Result<Vec<DiskEntry>, String>),
     Nics(Result<NicInfo, String>),
     Cpu(Result<CpuInfo, String>),
     Mem(Result<MemInfo, String>),
     Block(Result<Vec<BlockDevice>, String>),
     Iscsi(Result<Vec<IscsiSession>, String>),
+    Multipath(Result<Vec<MultipathMap>, String>),
+    Fc(Result<Vec<FcHost>, String>),
     Node(Result<NodeStatus, String>),
     Hosts(Result<HostSummary, String>),
     Vms(Result<VmReport, String>),

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use crate::features::step::{Next, Step};
-use crate::kit::{Choice, Confirm, Form, Hint, Keep, Message, Password, Phrase, Progress};
+use crate::kit::{Choice, Confirm, Details, Form, Hint, Keep, Message, Password, Phrase, Progress};
 use crate::ui::theme::Theme;
 
 /// Where closing a message window leads.
@@ -26,6 +26,9 @@ pub enum Window {
     /// The root password gate.
     Password(Password, GatePurpose),
     Message(Message, After),
+    /// A read-only details window over the main screen (a block device's
+    /// fields); closing it goes back to the main screen.
+    Details(Details),
     Choice(Choice, Next),
     Phrase(Phrase, Next),
     Confirm(Confirm, Next),
@@ -60,6 +63,7 @@ impl Window {
         match self {
             Window::Password(w, _) => w.hints(now),
             Window::Message(w, _) => w.hints(),
+            Window::Details(w) => w.hints(),
             Window::Choice(w, _) => w.hints(),
             Window::Phrase(w, _) => w.hints(),
             Window::Confirm(w, _) => w.hints(),
@@ -74,6 +78,7 @@ impl Window {
         match self {
             Window::Password(w, _) => w.draw(f, area, theme, now),
             Window::Message(w, _) => w.draw(f, area, theme),
+            Window::Details(w) => w.draw(f, area, theme),
             Window::Choice(w, _) => w.draw(f, area, theme),
             Window::Phrase(w, _) => w.draw(f, area, theme),
             Window::Confirm(w, _) => w.draw(f, area, theme),

@@ -106,6 +106,23 @@ pub fn validate_probe(nic: &str, addr: &str, nics: &[&str]) -> Result<(String, I
     Ok((n.to_string(), ip))
 }
 
+/// For the fuzz target and the property test: the form and the blink
+/// duration either give a usable value or an error naming the field.
+#[doc(hidden)]
+pub fn fuzz_check_inputs(nic: &str, addr: &str) {
+    match validate_probe(nic, addr, &["eth0", "eth1"]) {
+        Ok((n, ip)) => {
+            assert!(n == "eth0" || n == "eth1");
+            assert!(!ip.is_unspecified() && !ip.is_broadcast() && !ip.is_multicast());
+        }
+        Err(e) => assert!(e.starts_with("NIC:") || e.starts_with("Address:"), "{e}"),
+    }
+    match crate::diag::ethtool::validate_blink_seconds(addr) {
+        Ok(n) => assert!((1..=300).contains(&n)),
+        Err(e) => assert!(e.starts_with("Seconds:"), "{e}"),
+    }
+}
+
 /// An RFC 5227 probe: ARP request, sender IP 0.0.0.0, target `ip` (pure).
 pub fn probe_packet(mac: [u8; 6], ip: Ipv4Addr) -> [u8; 28] {
     let mut p = [0u8; 28];

@@ -1,14 +1,23 @@
-//! Network diagnostics at library level (issue #14): pure parsers and
-//! validators plus the probes that call the kernel, no UI. The Test Network
-//! menu (`features::test_network`) runs them as tasks.
+//! Network diagnostics of Test Network (issue #14): the pure libraries the
+//! diagnostics call, with no UI in them.
 //!
-//! - [`mtu`]: path MTU with don't-fragment ICMP echo.
-//! - [`arp`]: RFC 5227 duplicate-address probe (also run by Configure
-//!   Networks before a new address is applied).
-//! - [`ethtool`]: speed, duplex, carrier, driver and the identify LED
-//!   through the `SIOCETHTOOL` ioctl.
-//! - [`lldp`]: the switch and port at the other end of a NIC's cable.
+//! Why a module of its own: `net` changes the node (links, addresses,
+//! persistence); these only look. Each file is one question an operator
+//! at a dead node asks — is the service port open (`tcp`), does the name
+//! resolve (`dns`, `resolv`), which way does traffic go (`route`), and
+//! (diag-b) the path MTU, an address clash, the NIC and its switch port.
+//! (diag-b's: `mtu` don't-fragment ICMP; `arp` the RFC 5227 probe that
+//! Configure Networks also runs; `ethtool` the SIOCETHTOOL ioctl for speed,
+//! duplex, carrier, driver and the identify LED; `lldp` the switch port.)
+//! Every call has a deadline and a cancel flag; the parsers and decoders
+//! are pure, unit-tested and fuzzed.
+
 pub mod arp;
+pub mod dns;
 pub mod ethtool;
+pub mod input;
 pub mod lldp;
+pub mod lookup;
 pub mod mtu;
+pub mod resolv;
+pub mod tcp;

@@ -187,7 +187,7 @@ impl MtuReport {
             }
             return v;
         };
-        let exact = self.cancelled.then_some(" at least").unwrap_or("");
+        let exact = if self.cancelled { " at least" } else { "" };
         v.push(format!(
             "largest packet that passes unfragmented:{exact} {largest} bytes \
              (ICMP payload {})",

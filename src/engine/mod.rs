@@ -111,6 +111,9 @@ pub struct VmReport {
     pub stopped: u64,
     /// Neither running nor stopped (paused, migrating, ...).
     pub other: u64,
+    /// Of `other`, the paused ones (shown by name when they are all of it).
+    #[serde(default)]
+    pub paused: u64,
     /// The VMs on this node, sorted by name; empty when not asked for.
     pub list: Vec<VmRow>,
 }
@@ -121,12 +124,14 @@ impl VmReport {
         list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.uuid.cmp(&b.uuid)));
         let running = list.iter().filter(|v| v.state == VmState::Running).count() as u64;
         let stopped = list.iter().filter(|v| v.state == VmState::Stopped).count() as u64;
+        let paused = list.iter().filter(|v| v.state == VmState::Paused).count() as u64;
         let total = list.len() as u64;
         VmReport {
             total,
             running,
             stopped,
             other: total - running - stopped,
+            paused,
             list,
         }
     }
@@ -203,6 +208,15 @@ pub trait Engine: Send + Sync + 'static {
     /// more than one source; `None` otherwise.
     fn counts_source(&self) -> Option<String> {
         None
+    }
+    /// The control plane's service ports this node should reach, for Test
+    /// Network → Cloud reachability. `management_ip` is this node's
+    /// management address when known (an engine that cannot read its own
+    /// uses it; the console finds it from the MN NIC). Reads files only,
+    /// never a server; empty by default.
+    fn service_endpoints(&self, management_ip: Option<Ipv4Addr>) -> Vec<ServiceEndpoint> {
+        let _ = management_ip;
+        Vec::new()
     }
 
     // Operations. Each is a long job: it reports through `progress`, may
@@ -288,6 +302,30 @@ pub trait Engine: Send + Sync + 'static {
     ) -> Result<PathBuf, EngineError> {
         let _ = (dest_dir, progress);
         Err(EngineError::Unsupported(self.name()))
+    }
+}
+
+/// A TCP port of the control plane and what a failure to reach it
+/// usually means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEndpoint {
+    /// What listens there ("management server REST API").
+    pub name: String,
+    /// An IPv4 address or a host name.
+    pub host: String,
+    pub port: u16,
+    /// The question a failure raises ("is the management server running?").
+    pub hint: String,
+}
+
+impl ServiceEndpoint {
+    pub fn new(name: &str, host: &str, port: u16, hint: &str) -> ServiceEndpoint {
+        ServiceEndpoint {
+            name: name.into(),
+            host: host.into(),
+            port,
+            hint: hint.into(),
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod choice;
 mod confirm;
+mod details;
 mod field;
 mod form;
 mod keep;
@@ -20,6 +21,7 @@ mod progress;
 
 pub use choice::Choice;
 pub use confirm::Confirm;
+pub use details::{DetailRow, Details};
 pub use field::{Field, FieldKind};
 pub use form::Form;
 pub use keep::Keep;

@@ -5,6 +5,7 @@
 //! - [`link`]: run-time changes through rtnetlink, each undone if a later step fails.
 //! - [`ping`]: ICMP echo over an unprivileged datagram socket ([`icmp`]: the
 //!   socket, echo request and reply parsing it shares with the path MTU check).
+//! - [`sntp`]: the clock offset against an NTP server (TIME INFO's clock check).
 //! - [`change`]: the computed before → after of a change's reachability, and
 //!   whether it is guarded.
 //! - [`rollback`]: apply → confirm-or-revert for changes that can cut the operator off.
@@ -21,4 +22,5 @@ pub mod netns;
 pub mod ops;
 pub mod ping;
 pub mod rollback;
+pub mod sntp;
 pub mod validate;

@@ -6,13 +6,25 @@
 //! pool so that a slow NFS mount or a hung driver never reaches the UI.
 
 pub mod block;
+pub mod block_use;
+pub mod clock;
 pub mod cpu;
 pub mod disk;
+pub mod dm_ioctl;
+pub mod dm_status;
+pub mod fc;
 pub mod iscsi;
 pub mod mem;
+pub mod mountinfo;
+pub mod multipath;
+pub mod multipathd;
 pub mod nic;
 pub mod runner;
+pub mod storage;
 pub mod time;
+pub mod udev_db;
+
+pub use storage::{BlockDevice, FcHost, InUse, MpathPath, MultipathMap, StorageRoots};
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -155,22 +167,6 @@ impl MemInfo {
         let used = self.total_kib.saturating_sub(self.available_kib);
         ((used as u128 * 100 / self.total_kib as u128).min(100)) as u8
     }
-}
-
-/// One block device as the storage node shows it (from sysfs).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BlockDevice {
-    pub name: String,
-    pub wwid: String,
-    pub vendor: String,
-    pub model: String,
-    /// SCSI host:channel:target:lun, empty when not SCSI.
-    pub hctl: String,
-    /// `disk`, `rom`, `mpath`, ...
-    pub dev_type: String,
-    pub size_bytes: u64,
-    /// `iscsi`, `fc`, `sata`, `sas`, `usb`, `nvme`, `virtio`, ...
-    pub transport: String,
 }
 
 /// One iSCSI session.

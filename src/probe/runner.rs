@@ -174,7 +174,7 @@ pub fn collect_all_once(roots: &ProbeRoots) -> FullSnapshot {
         nics: NicCollector::new(roots.management_ip, roots.sysfs_root.clone()).collect(),
         cpu: CpuCollector::new(roots.proc_root.clone()).collect(),
         mem: MemCollector::new(roots.proc_root.clone()).collect(),
-        block: BlockCollector::new(roots.sysfs_root.clone()).collect(),
+        block: BlockCollector::new(super::StorageRoots::system(roots.sysfs_root.clone())).collect(),
         iscsi: IscsiCollector::new(roots.sysfs_root.clone()).collect(),
     }
 }

@@ -64,6 +64,58 @@ pub fn zone(utc_offset_s: i32) -> String {
 }
 
 /// Cuts `s` to at most `width` terminal columns, marking a cut with `~`.
+/// Cuts `s` to `width` columns by dropping its middle (`test:///wo~node.xml`):
+/// for URIs and paths, whose head says what and whose tail says which.
+pub fn fit_middle(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    if width < 8 {
+        return fit(s, width);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let head_w = (width - 1) / 3;
+    let tail_w = width - 1 - head_w;
+    let mut head = String::new();
+    let mut w = 0;
+    for &c in &chars {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > head_w {
+            break;
+        }
+        head.push(c);
+        w += cw;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut w = 0;
+    for &c in chars.iter().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > tail_w {
+            break;
+        }
+        tail.push(c);
+        w += cw;
+    }
+    tail.reverse();
+    format!("{head}~{}", tail.into_iter().collect::<String>())
+}
+
+/// The word a narrow panel shows for a failed disk check, from the
+/// system error text it carries: `missing`, `no access`, `stale mount`.
+pub fn disk_error_word(err: &str) -> &'static str {
+    if err.contains("No such file") {
+        "missing"
+    } else if err.contains("Permission denied") {
+        "no access"
+    } else if err.contains("Stale file handle") || err.contains("not connected") {
+        "stale mount"
+    } else if err.contains("timed out") {
+        "timed out"
+    } else {
+        "error"
+    }
+}
+
 pub fn fit(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_owned();
@@ -128,5 +180,35 @@ mod tests {
         assert_eq!(fit("abc", 0), "");
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(fit("数据库服务器", 5), "数据~");
+    }
+
+    #[test]
+    fn middle_cuts_keep_head_and_tail() {
+        let uri = "test:///work/main/assets/demo-node.xml";
+        assert_eq!(fit_middle(uri, 60), uri);
+        let c = fit_middle(uri, 27);
+        assert_eq!(c.chars().count(), 27, "{c}");
+        assert!(
+            c.starts_with("test:///") && c.ends_with("demo-node.xml"),
+            "{c}"
+        );
+        assert_eq!(fit_middle(uri, 5), "test~");
+    }
+
+    #[test]
+    fn disk_errors_become_one_word() {
+        assert_eq!(
+            disk_error_word("cannot stat /x: No such file or directory"),
+            "missing"
+        );
+        assert_eq!(
+            disk_error_word("cannot stat /x: Permission denied"),
+            "no access"
+        );
+        assert_eq!(
+            disk_error_word("cannot stat /x: Stale file handle"),
+            "stale mount"
+        );
+        assert_eq!(disk_error_word("weird"), "error");
     }
 }

@@ -63,12 +63,17 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let s = &app.settings;
     let small = f.area().width < MIN_WIDTH || f.area().height < MIN_HEIGHT;
-    let left = format!(
-        " nodeconsole | {} | {} node | {}",
-        s.hostname,
-        s.role.as_str(),
-        s.engine_display
-    );
+    let role = s.role.as_str();
+    // Longest first; the narrowest still names the host and its role whole.
+    let lefts = [
+        format!(
+            " nodeconsole | {} | {role} node | {}",
+            s.hostname, s.engine_display
+        ),
+        format!(" {} | {role} node | {}", s.hostname, s.engine_display),
+        format!(" {} | {role} | {}", s.hostname, s.engine_display),
+        format!(" {} | {role}", s.hostname),
+    ];
     let right = if small {
         format!(
             "terminal too small: {}x{} (need {}x{}) ",
@@ -90,7 +95,12 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         (String::new(), format::fit(&right, w))
     } else {
         let r = format::fit(&right, w);
-        let l = format::fit(&left, w.saturating_sub(r.chars().count() + 1));
+        let room = w.saturating_sub(r.chars().count() + 1);
+        let l = lefts
+            .iter()
+            .find(|l| l.chars().count() <= room)
+            .cloned()
+            .unwrap_or_else(|| format::fit(&lefts[3], room));
         (l, r)
     };
     let gap = w.saturating_sub(left.chars().count() + right.chars().count());
@@ -206,17 +216,62 @@ fn render_node(f: &mut Frame, area: Rect, app: &App) {
     let [r_mid, r_table] = render_upper(f, area, app, top, (spare / 2).max(4));
     panels_mid_node(f, r_mid, app);
     let tabs = if app.settings.role == Role::Storage {
-        match app.lower {
-            LowerTable::Vms => "[VMs] Block iSCSI |",
-            LowerTable::Block => "VMs [Block] iSCSI |",
-            LowerTable::Iscsi => "VMs Block [iSCSI] |",
-        }
+        storage_tabs(app.lower)
     } else {
-        ""
+        String::new()
     };
     match (app.settings.role, app.lower) {
-        (Role::Storage, LowerTable::Block) => panels::block::render(f, r_table, app, tabs),
-        (Role::Storage, LowerTable::Iscsi) => panels::iscsi::render(f, r_table, app, tabs),
-        _ => panels::vms::render_table(f, r_table, app, tabs),
+        (Role::Storage, LowerTable::Block) => panels::block::render(f, r_table, app, &tabs),
+        (Role::Storage, LowerTable::Multipath) => panels::multipath::render(f, r_table, app, &tabs),
+        (Role::Storage, LowerTable::Iscsi) => panels::iscsi::render(f, r_table, app, &tabs),
+        (Role::Storage, LowerTable::Fc) => panels::fc::render(f, r_table, app, &tabs),
+        _ => panels::vms::render_table(f, r_table, app, &tabs),
     }
+    if app.settings.role == Role::Storage {
+        degraded_warning(f, r_table, app);
+    }
+}
+
+/// The storage node's tab row, the active table in brackets; short
+/// names so that the VM table's counts still fit at 80 columns.
+fn storage_tabs(active: LowerTable) -> String {
+    let mut s = String::new();
+    for (t, name) in [
+        (LowerTable::Vms, "VMs"),
+        (LowerTable::Block, "Blk"),
+        (LowerTable::Multipath, "MP"),
+        (LowerTable::Iscsi, "iSCSI"),
+        (LowerTable::Fc, "FC"),
+    ] {
+        if t == active {
+            s.push_str(&format!("[{name}] "));
+        } else {
+            s.push_str(&format!("{name} "));
+        }
+    }
+    s.push('|');
+    s
+}
+
+/// A degraded multipath map, on the lower table's bottom border whatever
+/// table is up, in the alarm style.
+fn degraded_warning(f: &mut Frame, table: Rect, app: &App) {
+    let Some(text) = panels::multipath::degraded_banner(app) else {
+        return;
+    };
+    if table.height < 2 || table.width < 4 {
+        return;
+    }
+    let w = (text.chars().count() as u16).min(table.width - 2);
+    let area = Rect {
+        x: table.x + 1,
+        y: table.y + table.height - 1,
+        width: w,
+        height: 1,
+    };
+    let text = format::fit(&text, w as usize);
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled(text, app.settings.theme.bad()))),
+        area,
+    );
 }

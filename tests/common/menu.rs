@@ -29,3 +29,26 @@ pub fn open_with(a: &mut App, id: FeatureId, key: &mut dyn FnMut(&mut App, Key))
 pub fn open(a: &mut App, id: FeatureId) {
     open_with(a, id, &mut |a, k| a.on_key(k));
 }
+
+/// Opens Test Network and chooses diagnostic `diag` (its stable id, e.g.
+/// `"ping"`) by its row in the diagnostics list, moving there with keys.
+pub fn open_diagnostic(a: &mut App, diag: &str) {
+    use nodeconsole::app::window::Window;
+    use nodeconsole::features::test_network;
+    open(a, test_network::ID);
+    let i = test_network::position(diag)
+        .unwrap_or_else(|| panic!("diagnostic {diag} is not in Test Network"));
+    match &a.window {
+        Some(Window::Choice(c, _)) => assert_eq!(
+            c.options[i].0,
+            test_network::DIAGNOSTICS[i].label(),
+            "the diagnostics list"
+        ),
+        w => panic!("Test Network opened no diagnostics list: {w:?}"),
+    }
+    a.on_key(Key::Home);
+    for _ in 0..i {
+        a.on_key(Key::Down);
+    }
+    a.on_key(Key::Enter);
+}

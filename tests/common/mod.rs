@@ -3,4 +3,5 @@
 pub mod menu;
 pub mod poll;
 pub mod screen;
+pub mod sntp;
 pub mod tmux;

@@ -130,6 +130,34 @@ impl LibvirtEngine {
     }
 }
 
+/// libvirtd's remote ports on the management address (loopback when it
+/// is unknown). They are open only when libvirtd listens on TCP
+/// (`libvirtd-tcp.socket` / `libvirtd-tls.socket`, or `--listen`): a
+/// standalone node usually uses the local socket only, so the hint says
+/// that a refusal may be normal.
+pub fn service_endpoints(
+    management_ip: Option<std::net::Ipv4Addr>,
+) -> Vec<crate::engine::ServiceEndpoint> {
+    use crate::engine::ServiceEndpoint;
+    let host = management_ip
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST)
+        .to_string();
+    vec![
+        ServiceEndpoint::new(
+            "libvirtd TCP",
+            &host,
+            16509,
+            "open only when libvirtd listens on TCP (libvirtd-tcp.socket)",
+        ),
+        ServiceEndpoint::new(
+            "libvirtd TLS",
+            &host,
+            16514,
+            "open only when libvirtd listens on TLS (libvirtd-tls.socket)",
+        ),
+    ]
+}
+
 impl Engine for LibvirtEngine {
     fn name(&self) -> &'static str {
         NAME
@@ -141,6 +169,13 @@ impl Engine for LibvirtEngine {
 
     fn install_dir(&self) -> Option<PathBuf> {
         Some(PathBuf::from("/var/lib/libvirt"))
+    }
+
+    fn service_endpoints(
+        &self,
+        management_ip: Option<std::net::Ipv4Addr>,
+    ) -> Vec<crate::engine::ServiceEndpoint> {
+        service_endpoints(management_ip)
     }
 
     fn service(

@@ -153,11 +153,19 @@ fn vms_rest(rest: &RestClient) -> Result<VmReport, String> {
     let total = q(None)?;
     let running = q(Some("state=Running"))?;
     let stopped = q(Some("state=Stopped"))?;
+    let other = total.saturating_sub(running + stopped);
+    // One more query only when there is something to name.
+    let paused = if other > 0 {
+        q(Some("state=Paused"))?
+    } else {
+        0
+    };
     Ok(VmReport {
         total,
         running,
         stopped,
-        other: total.saturating_sub(running + stopped),
+        other,
+        paused,
         list: Vec::new(),
     })
 }

@@ -87,19 +87,21 @@ pub fn host_counts(c: &mut Conn, database: &str) -> Result<HostSummary, String> 
 pub fn vm_counts(c: &mut Conn, database: &str) -> Result<VmReport, String> {
     let q = format!(
         "SELECT COUNT(*), CAST(COALESCE(SUM(state = 'Running'), 0) AS UNSIGNED), \
-         CAST(COALESCE(SUM(state = 'Stopped'), 0) AS UNSIGNED) \
+         CAST(COALESCE(SUM(state = 'Stopped'), 0) AS UNSIGNED), \
+         CAST(COALESCE(SUM(state = 'Paused'), 0) AS UNSIGNED) \
          FROM {}.VmInstanceVO WHERE type = 'UserVm' AND state <> 'Destroyed'",
         quote_ident(database)
     );
-    let row: Option<(u64, u64, u64)> = c
+    let row: Option<(u64, u64, u64, u64)> = c
         .query_first(q)
         .map_err(|e| format!("counting VMs in {database}.VmInstanceVO: {e}"))?;
-    let (total, running, stopped) = row.unwrap_or_default();
+    let (total, running, stopped, paused) = row.unwrap_or_default();
     Ok(VmReport {
         total,
         running,
         stopped,
         other: total.saturating_sub(running + stopped),
+        paused,
         list: Vec::new(),
     })
 }

@@ -31,6 +31,7 @@ pub mod crypto;
 pub mod db;
 pub mod db_password;
 pub mod dburl;
+pub mod endpoints;
 pub mod management_ip;
 pub mod properties;
 pub mod reset;
@@ -294,6 +295,13 @@ impl Engine for ZstackEngine {
 
     fn vms(&self, _scope: VmScope) -> Result<VmReport, EngineError> {
         self.vm_counts()
+    }
+
+    fn service_endpoints(
+        &self,
+        management_ip: Option<Ipv4Addr>,
+    ) -> Vec<crate::engine::ServiceEndpoint> {
+        self.endpoints(management_ip)
     }
 
     fn counts_source(&self) -> Option<String> {

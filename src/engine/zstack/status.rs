@@ -141,7 +141,7 @@ impl ZstackEngine {
         version::uses_rabbitmq(&v).ok_or_else(|| format!("cannot read the ZStack version {v:?}"))
     }
 
-    fn ui_port(&self) -> u16 {
+    pub(super) fn ui_port(&self) -> u16 {
         std::fs::read_to_string(&self.cfg.ui_port_file)
             .ok()
             .and_then(|s| s.trim().parse::<u16>().ok())

@@ -19,6 +19,22 @@ use crate::probe::Nic;
 /// The label of the diagnostics entry.
 pub const LABEL: &str = "Duplicate address";
 
+/// The entry of the diagnostics menu.
+pub struct DuplicateAddress;
+pub static DIAG: DuplicateAddress = DuplicateAddress;
+
+impl super::Diagnostic for DuplicateAddress {
+    fn id(&self) -> &'static str {
+        "duplicate-address"
+    }
+    fn label(&self) -> &'static str {
+        LABEL
+    }
+    fn open(&self, app: &mut App, root: &RootSession) {
+        open(app, root)
+    }
+}
+
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
     let (choice, list) = nics::choice(app, "Duplicate address: which NIC?");

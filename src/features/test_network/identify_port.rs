@@ -18,6 +18,22 @@ use crate::probe::Nic;
 /// The label of the diagnostics entry.
 pub const LABEL: &str = "Identify port (blink LED)";
 
+/// The entry of the diagnostics menu.
+pub struct IdentifyPort;
+pub static DIAG: IdentifyPort = IdentifyPort;
+
+impl super::Diagnostic for IdentifyPort {
+    fn id(&self) -> &'static str {
+        "identify-port"
+    }
+    fn label(&self) -> &'static str {
+        LABEL
+    }
+    fn open(&self, app: &mut App, root: &RootSession) {
+        open(app, root)
+    }
+}
+
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
     let (choice, list) = nics::choice(app, "Identify port: which NIC?");

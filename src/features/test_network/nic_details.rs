@@ -17,6 +17,22 @@ use crate::probe::Nic;
 /// The label of the diagnostics entry.
 pub const LABEL: &str = "NIC details and LLDP neighbour";
 
+/// The entry of the diagnostics menu.
+pub struct NicDetails;
+pub static DIAG: NicDetails = NicDetails;
+
+impl super::Diagnostic for NicDetails {
+    fn id(&self) -> &'static str {
+        "nic-details"
+    }
+    fn label(&self) -> &'static str {
+        LABEL
+    }
+    fn open(&self, app: &mut App, root: &RootSession) {
+        open(app, root)
+    }
+}
+
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
     let (choice, list) = nics::choice(app, "NIC details: which NIC?");

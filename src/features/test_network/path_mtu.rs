@@ -17,6 +17,22 @@ use crate::kit::{Field, FieldKind, Form};
 /// The label of the diagnostics entry.
 pub const LABEL: &str = "Path MTU";
 
+/// The entry of the diagnostics menu.
+pub struct PathMtu;
+pub static DIAG: PathMtu = PathMtu;
+
+impl super::Diagnostic for PathMtu {
+    fn id(&self) -> &'static str {
+        "path-mtu"
+    }
+    fn label(&self) -> &'static str {
+        LABEL
+    }
+    fn open(&self, app: &mut App, root: &RootSession) {
+        open(app, root)
+    }
+}
+
 /// Opens the target form, pre-filled with the default gateway when known
 /// (always on the path), else the configured ping target.
 pub fn open(app: &mut App, _root: &RootSession) {

@@ -46,10 +46,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                         Span::styled(format!("{pct:>3}%"), theme.level(pct)),
                     ])
                 }
-                Err(err) => Line::from(vec![
-                    Span::styled(path, theme.label()),
-                    Span::styled(format!(" {err}"), theme.warn()),
-                ]),
+                Err(err) => {
+                    // The whole message where it fits, else one word: a
+                    // message cut mid-word reads as a different fault.
+                    let room = width.saturating_sub(pw + 1);
+                    let text = if err.chars().count() <= room {
+                        err.clone()
+                    } else {
+                        format::disk_error_word(err).to_string()
+                    };
+                    Line::from(vec![
+                        Span::styled(path, theme.label()),
+                        Span::styled(format!(" {text}"), theme.warn()),
+                    ])
+                }
             }
         })
         .collect();

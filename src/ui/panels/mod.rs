@@ -3,8 +3,10 @@
 
 pub mod block;
 pub mod disk;
+pub mod fc;
 pub mod hosts;
 pub mod iscsi;
+pub mod multipath;
 pub mod nic;
 pub mod node;
 pub mod time;

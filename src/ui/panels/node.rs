@@ -49,14 +49,26 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         lines.push(kv(theme, "Web UI", w, vec![running(ui)]));
     }
     lines.push(kv(theme, "Version", w, vec![Span::raw(st.version.clone())]));
+    // URIs and URLs lose their middle, not their end, when the panel is narrow.
+    let room = (inner.width as usize).saturating_sub(w);
     if let Some(url) = &st.ui_url {
-        lines.push(kv(theme, "UI URL", w, vec![Span::raw(url.clone())]));
+        lines.push(kv(
+            theme,
+            "UI URL",
+            w,
+            vec![Span::raw(crate::ui::format::fit_middle(url, room))],
+        ));
     }
     if let Some(l) = &st.license {
         lines.push(kv(theme, "License", w, vec![Span::raw(l.clone())]));
     }
     for (k, v) in &st.extra {
-        lines.push(kv(theme, k, w, vec![Span::raw(v.clone())]));
+        lines.push(kv(
+            theme,
+            k,
+            w,
+            vec![Span::raw(crate::ui::format::fit_middle(v, room))],
+        ));
     }
     if let Some(e) = &app.node.error {
         lines.push(Line::styled(format!("error: {e}"), theme.bad()));

@@ -16,10 +16,11 @@ use crate::ui::theme::Theme;
 pub fn render_counts(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.settings.theme;
     let mut t = super::counts_title(title("VM INFO", &app.vms, app.now), app);
-    let other = app.vms.value.as_ref().map_or(0, |v| v.other);
-    if other > 0 && area.height < 6 {
-        // No row for "Other": say it in the title.
-        t = format!("{t}+{other} other ");
+    if let Some(v) = app.vms.value.as_ref().filter(|v| v.other > 0) {
+        if area.height < 6 {
+            // No row for "Other": say it in the title.
+            t = format!("{t}+{} ", other_label(v.other, v.paused));
+        }
     }
     let block = theme.panel(t);
     let inner = frame(f, area, block);
@@ -40,12 +41,26 @@ pub fn render_counts(f: &mut Frame, area: Rect, app: &App) {
     if v.other > 0 {
         lines.push(kv(
             theme,
-            "Other",
+            if v.paused == v.other {
+                "Paused"
+            } else {
+                "Other"
+            },
             w,
             vec![Span::styled(v.other.to_string(), theme.warn())],
         ));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `2 paused` when the VMs that are neither running nor stopped are all
+/// paused, else `3 other`.
+pub fn other_label(other: u64, paused: u64) -> String {
+    if paused == other {
+        format!("{other} paused")
+    } else {
+        format!("{other} other")
+    }
 }
 
 fn state_style(theme: &Theme, s: VmState) -> ratatui::style::Style {
@@ -75,7 +90,7 @@ pub fn render_table(f: &mut Frame, area: Rect, app: &App, tabs: &str) {
             v.running,
             v.stopped,
             if v.other > 0 {
-                format!(", {} other", v.other)
+                format!(", {}", other_label(v.other, v.paused))
             } else {
                 String::new()
             }

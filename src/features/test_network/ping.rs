@@ -1,35 +1,30 @@
-//! Test Network: ICMP echo to a target (unprivileged datagram socket, raw
-//! fallback), each reply's RTT, loss, summary; Esc stops it.
+//! Test Network → Ping: ICMP echo to a target (unprivileged datagram
+//! socket, raw fallback), each reply's RTT, loss, summary; Esc stops it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::step::{Input, Step};
-use super::task::{Deadline, Done, Task};
-use super::{nics, Feature, FeatureId, NodeFeatures};
+use super::Diagnostic;
 use crate::app::services::Services;
 use crate::app::session::RootSession;
 use crate::app::window::Window;
 use crate::app::App;
-use crate::engine::{Availability, Capabilities};
+use crate::features::nics;
+use crate::features::step::{Input, Step};
+use crate::features::task::{Deadline, Done, Task};
 use crate::job::Progress;
 use crate::kit::{Field, FieldKind, Form};
 
-pub const ID: FeatureId = FeatureId("test-network");
+pub struct Ping;
+pub static DIAG: Ping = Ping;
 
-pub struct TestNetwork;
-pub static FEATURE: TestNetwork = TestNetwork;
-
-impl Feature for TestNetwork {
-    fn id(&self) -> FeatureId {
-        ID
+impl Diagnostic for Ping {
+    fn id(&self) -> &'static str {
+        "ping"
     }
-    fn label(&self, _engine_display: &str) -> String {
-        "Test Network".into()
-    }
-    fn availability(&self, _caps: &Capabilities, node: &NodeFeatures) -> Availability {
-        node.network.clone()
+    fn label(&self) -> &'static str {
+        "Ping"
     }
     fn open(&self, app: &mut App, _root: &RootSession) {
         let f = Field::new("Target (IPv4 or host)", FieldKind::Text)
@@ -64,7 +59,7 @@ pub struct Request {
     pub target: String,
 }
 
-impl super::task::Request for Request {
+impl crate::features::task::Request for Request {
     fn title(&self) -> String {
         format!("Test Network: {}", self.target)
     }
@@ -108,17 +103,12 @@ impl super::task::Request for Request {
         }
         let summary = handle
             .join()
-            .map_err(|_| "the ping thread failed".to_string())?
-            .map_err(|e| e.to_string())?;
-        Ok(Done::Lines(vec![summary.to_string()]))
+            .map_err(|_| "the ping thread failed".to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map(|s| vec![s.to_string()]);
+        super::audited("ping", &self.target, summary)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 }
-
-// The diagnostics of issue #14 (until the Test Network menu lists them).
-pub mod duplicate_address;
-pub mod identify_port;
-pub mod nic_details;
-pub mod path_mtu;
