@@ -90,7 +90,8 @@ fn main() -> ExitCode {
         eprintln!("nodeconsole: standard output is not a terminal");
         return ExitCode::from(2);
     }
-    let sink = match logging::init(&cfg) {
+    // `_log_guard` flushes the log queue when main returns.
+    let (sink, _log_guard) = match logging::init(&cfg) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("nodeconsole: {e}");

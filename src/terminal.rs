@@ -51,6 +51,7 @@ pub fn install_panic_hook() {
             .unwrap_or_default();
         tracing::error!(target: "nodeconsole", %location, "panic: {}", panic_message(info));
         default(info);
+        crate::logging::offload::flush_now(std::time::Duration::from_millis(500));
         std::process::exit(101);
     }));
 }

@@ -60,8 +60,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, tabs: &str) {
     let off = visible_offset(app.scroll, all.len(), visible);
     if let Some(maps) = &app.multipath.value {
         let bad = maps.iter().filter(|m| !m.degraded().is_empty()).count();
+        let noun = if maps.len() == 1 { "map" } else { "maps" };
         t = format!(
-            "{t}{} maps{} ",
+            "{t}{} {noun}{} ",
             maps.len(),
             if bad > 0 {
                 format!(", {bad} DEGRADED")

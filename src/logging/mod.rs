@@ -1,19 +1,22 @@
 //! Logging: journald on a systemd node, a file when configured, stderr when
 //! stderr is not the console's own terminal (it would scribble over the UI),
-//! otherwise nowhere. Audit records use the target `audit`.
+//! otherwise nowhere. Audit records use the target `audit`. Every sink is
+//! written by [`offload`]'s worker thread, never by the thread that logs.
+
+pub mod offload;
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer, Registry};
 
 use crate::config::Config;
+use offload::{Offload, Sink};
 
 /// Installs the global subscriber. Returns where logs go, for the
-/// start-up log line.
-pub fn init(cfg: &Config) -> anyhow::Result<&'static str> {
+/// start-up log line, and the guard that flushes the queue at exit.
+pub fn init(cfg: &Config) -> anyhow::Result<(&'static str, Option<offload::Guard>)> {
     let filter = || {
         EnvFilter::try_from_env("NODECONSOLE_LOG")
             .or_else(|_| {
@@ -34,31 +37,39 @@ pub fn init(cfg: &Config) -> anyhow::Result<&'static str> {
             .append(true)
             .open(path)
             .map_err(|e| anyhow::anyhow!("cannot open log file {}: {e}", path.display()))?;
+        let (w, guard) = Offload::start(Sink::File(file))?;
         let layer = fmt::layer()
             .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(file))
+            .with_writer(w)
             .with_filter(filter());
         Registry::default().with(layer).try_init()?;
-        return Ok("file");
+        return Ok(("file", Some(guard)));
     }
-    if Path::new("/run/systemd/journal/socket").exists() {
-        if let Ok(j) = tracing_journald::layer() {
-            Registry::default()
-                .with(
-                    j.with_syslog_identifier("nodeconsole".into())
-                        .with_filter(filter()),
-                )
-                .try_init()?;
-            return Ok("journald");
-        }
+    if let Some(socket) = offload::journal_socket() {
+        let (w, guard) = Offload::start(Sink::Journal {
+            socket: socket.to_owned(),
+            identifier: "nodeconsole".into(),
+        })?;
+        // The journal stamps the time and keeps the level as PRIORITY and
+        // the target as TARGET; MESSAGE is the message and its fields.
+        let layer = fmt::layer()
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .with_writer(w)
+            .with_filter(filter());
+        Registry::default().with(layer).try_init()?;
+        return Ok(("journald", Some(guard)));
     }
     if !std::io::stderr().is_terminal() {
+        let (w, guard) = Offload::start(Sink::Stderr)?;
         let layer = fmt::layer()
             .with_ansi(false)
-            .with_writer(std::io::stderr)
+            .with_writer(w)
             .with_filter(filter());
         Registry::default().with(layer).try_init()?;
-        return Ok("stderr");
+        return Ok(("stderr", Some(guard)));
     }
-    Ok("nowhere")
+    Ok(("nowhere", None))
 }
