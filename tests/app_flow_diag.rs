@@ -11,7 +11,7 @@ use nodeconsole::app::keys::Key;
 use nodeconsole::app::window::Window;
 use nodeconsole::app::{App, Screen, Update, UpdateData};
 use nodeconsole::features::task::Reply;
-use nodeconsole::features::test_network::{dns, reach};
+use nodeconsole::features::test_network::{dns, reach, route};
 use nodeconsole::testdata;
 use nodeconsole::ui::theme::Theme;
 
@@ -119,4 +119,22 @@ fn dns_lookup_names_the_field_and_uses_the_configured_resolv_conf() {
     let r: dns::Request = task(&mut a);
     assert_eq!(r.name, "mn.lab.example");
     assert_eq!(r.resolv_conf, std::path::PathBuf::from("/etc/resolv.conf"));
+}
+
+#[test]
+fn route_takes_an_ipv4_target() {
+    let mut a = app();
+    common::menu::open_diagnostic(&mut a, "route");
+    for bad in ["", "10.0.0", "300.1.1.1"] {
+        set_fields(&mut a, &[bad]);
+        let e = errors(&a);
+        assert!(
+            e[0].as_deref().is_some_and(|m| m.starts_with("Target:")),
+            "{bad:?} -> {e:?}"
+        );
+        assert!(a.take_effects().is_empty(), "{bad:?}");
+    }
+    set_fields(&mut a, &["10.0.0.1"]);
+    let r: route::Request = task(&mut a);
+    assert_eq!(r.target, std::net::Ipv4Addr::new(10, 0, 0, 1));
 }

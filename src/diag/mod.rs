@@ -20,4 +20,5 @@ pub mod lldp;
 pub mod lookup;
 pub mod mtu;
 pub mod resolv;
+pub mod route;
 pub mod tcp;

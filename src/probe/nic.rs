@@ -396,15 +396,16 @@ pub fn build_nics(
     nics
 }
 
-/// A blocking rtnetlink socket that does one dump at a time.
-struct Rtnl {
+/// A blocking rtnetlink socket that does one dump at a time (also used
+/// by `diag::route` for its single requests).
+pub(crate) struct Rtnl {
     sock: Socket,
     seq: u32,
     buf: Vec<u8>,
 }
 
 impl Rtnl {
-    fn open() -> std::io::Result<Self> {
+    pub(crate) fn open() -> std::io::Result<Self> {
         let mut sock = Socket::new(NETLINK_ROUTE)?;
         sock.bind_auto()?;
         sock.connect(&SocketAddr::new(0, 0))?;
@@ -417,8 +418,64 @@ impl Rtnl {
         })
     }
 
+    /// Sends one request (no dump) and returns its answer, or the kernel's
+    /// errno (e.g. ENETUNREACH for RTM_GETROUTE without a route).
+    pub(crate) fn get(
+        &mut self,
+        req: RouteNetlinkMessage,
+    ) -> Result<RouteNetlinkMessage, Result<i32, String>> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST;
+        header.sequence_number = seq;
+        let mut msg = NetlinkMessage::new(header, NetlinkPayload::from(req));
+        msg.finalize();
+        let mut out_buf = vec![0u8; msg.buffer_len()];
+        msg.serialize(&mut out_buf);
+        self.sock
+            .send(&out_buf, 0)
+            .map_err(|e| Err(format!("netlink request failed: {e}")))?;
+        loop {
+            self.buf.clear();
+            let n = self
+                .sock
+                .recv(&mut self.buf, libc::MSG_TRUNC)
+                .map_err(|e| Err(format!("netlink receive failed: {e}")))?;
+            let n = n.min(self.buf.len());
+            let mut off = 0;
+            while off < n {
+                let data = &self.buf[off..n];
+                let len = NetlinkBuffer::new_checked(data)
+                    .map_err(|e| Err(format!("malformed netlink message: {e}")))?
+                    .length() as usize;
+                if len == 0 || len > data.len() {
+                    return Err(Err("malformed netlink message length".into()));
+                }
+                off += (len + 3) & !3;
+                let Ok(parsed) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&data[..len])
+                else {
+                    continue;
+                };
+                if parsed.header.sequence_number != seq {
+                    continue;
+                }
+                match parsed.payload {
+                    NetlinkPayload::Error(e) if e.code.is_some() => {
+                        return Err(Ok(e.code.map_or(0, |c| -c.get())))
+                    }
+                    NetlinkPayload::InnerMessage(m) => return Ok(m),
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// Sends one dump request and gathers every answer up to NLMSG_DONE.
-    fn dump(&mut self, req: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, String> {
+    pub(crate) fn dump(
+        &mut self,
+        req: RouteNetlinkMessage,
+    ) -> Result<Vec<RouteNetlinkMessage>, String> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let mut header = NetlinkHeader::default();

@@ -15,6 +15,7 @@ pub mod nic_details;
 pub mod path_mtu;
 pub mod ping;
 pub mod reach;
+pub mod route;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -54,6 +55,7 @@ pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[
     &ping::DIAG,
     &reach::DIAG,
     &dns::DIAG,
+    &route::DIAG,
     &clock::DIAG,
     &path_mtu::DIAG,
     &duplicate_address::DIAG,
