@@ -10,3 +10,10 @@ TEST_DEBS += iproute2 dbus-daemon
 fuzz-net:
 	cd fuzz && cargo +nightly fuzz run ipv4_config -- -max_total_time=60
 	cd fuzz && cargo +nightly fuzz run nic_name -- -max_total_time=60
+
+.PHONY: fuzz-diag
+# Short fuzzing run of Test Network's parsers (input, resolv.conf, DNS).
+fuzz-diag:
+	cd fuzz && cargo +nightly fuzz run diag_input -- -max_total_time=60
+	cd fuzz && cargo +nightly fuzz run diag_resolv -- -max_total_time=60
+	cd fuzz && cargo +nightly fuzz run diag_dns -- -max_total_time=60

@@ -15,6 +15,8 @@
 pub mod arp;
 pub mod dns;
 pub mod ethtool;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod input;
 pub mod lldp;
 pub mod lookup;
