@@ -64,3 +64,56 @@ pub fn deadline() -> Deadline {
         "the network operation did not finish in time",
     )
 }
+
+/// What a diagnostic running on its own thread tells the progress window.
+pub enum ProbeMsg {
+    Phase(String),
+    Line(String),
+}
+
+/// Runs a blocking diagnostic on a thread of its own (inside the demo's
+/// namespace when there is one, like every network operation), streams
+/// its messages to the progress window and turns Esc into its cancel flag.
+/// Why a thread: a probe blocks in the kernel for up to its own deadline,
+/// and the task thread must stay free to notice Esc.
+pub fn run_probe<R, F>(svc: &Services, p: &mut dyn crate::job::Progress, f: F) -> Result<R, String>
+where
+    R: Send + 'static,
+    F: FnOnce(&std::sync::atomic::AtomicBool, &std::sync::mpsc::Sender<ProbeMsg>) -> R
+        + Send
+        + 'static,
+{
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    let ctx = context(svc)?;
+    let (tx, rx) = channel::<ProbeMsg>();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c2 = cancel.clone();
+    let run = move || f(&c2, &tx);
+    let handle = match &ctx.demo {
+        Some(d) => d.spawn_thread(run),
+        None => std::thread::spawn(run),
+    };
+    loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(ProbeMsg::Phase(t)) => p.phase(&t),
+            Ok(ProbeMsg::Line(t)) => p.line(&t),
+            Err(RecvTimeoutError::Timeout) => {
+                if p.cancelled() {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    handle
+        .join()
+        .map_err(|_| "the diagnostic's thread failed".to_string())
+}
+
+/// A choice of NICs for a diagnostic, each row from [`label`].
+pub fn choice(app: &App, title: &str) -> (crate::kit::Choice, Vec<Nic>) {
+    let list: Vec<Nic> = known(app).into_iter().filter(|n| n.name != "lo").collect();
+    let opts = list.iter().map(|n| (label(n), None)).collect();
+    (crate::kit::Choice::new(title, opts), list)
+}

@@ -3,7 +3,8 @@
 //!
 //! - [`validate`]: pure checks of what the operator typed.
 //! - [`link`]: run-time changes through rtnetlink, each undone if a later step fails.
-//! - [`ping`]: ICMP echo over an unprivileged datagram socket.
+//! - [`ping`]: ICMP echo over an unprivileged datagram socket ([`icmp`]: the
+//!   socket, echo request and reply parsing it shares with the path MTU check).
 //! - [`sntp`]: the clock offset against an NTP server (TIME INFO's clock check).
 //! - [`change`]: the computed before → after of a change's reachability, and
 //!   whether it is guarded.
@@ -15,6 +16,7 @@
 pub mod backend;
 pub mod change;
 pub mod demo;
+pub mod icmp;
 pub mod link;
 pub mod netns;
 pub mod ops;

@@ -42,6 +42,34 @@ pub enum OpError {
     Persist(BackendError),
     #[error("saving the change for the next boot failed ({persist}); undoing the run-time change failed too ({undo}): check the NIC by hand")]
     PersistAndUndo { persist: BackendError, undo: String },
+    #[error("{ip} is already in use by {mac} (it answered the ARP probe on {nic}): nothing was changed; choose another address or find that host")]
+    AddressInUse {
+        ip: Ipv4Addr,
+        mac: String,
+        nic: String,
+    },
+}
+
+/// The RFC 5227 duplicate-address check Configure Networks runs before it
+/// applies `ip` to `nic` (blocking, about 1.2 s): `Err(AddressInUse)` when
+/// another host answers for it. An address the NIC holds already is not
+/// probed (its own holder would be us). When the check cannot run (no
+/// CAP_NET_RAW, NIC down) the change goes on and the returned note says
+/// the check was skipped and why.
+pub fn ensure_address_free(nic: &str, ip: Ipv4Addr) -> Result<Option<String>, OpError> {
+    if link::ipv4_snapshot(nic).is_ok_and(|s| s.addrs.iter().any(|(a, _)| *a == ip)) {
+        return Ok(None);
+    }
+    let never = std::sync::atomic::AtomicBool::new(false);
+    match crate::diag::arp::probe(nic, ip, Default::default(), &never) {
+        Ok(crate::diag::arp::ProbeResult::InUse { mac, .. }) => Err(OpError::AddressInUse {
+            ip,
+            mac,
+            nic: nic.to_string(),
+        }),
+        Ok(_) => Ok(None),
+        Err(e) => Ok(Some(format!("duplicate-address check skipped: {e}"))),
+    }
 }
 
 /// What [`configure_ipv4`] changed, to hand to [`revert`].

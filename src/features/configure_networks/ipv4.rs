@@ -175,21 +175,28 @@ impl super::super::task::Request for Request {
         let id = NicId::new(&self.nic, self.mac.as_deref());
         let (guard, backend, wait) = (self.guard, ctx.backend.clone(), ctx.rollback);
         ctx.run(move || {
+            // Another host holding the address would make both unreachable:
+            // refuse before anything changes (RFC 5227 probe).
+            let note = crate::net::ops::ensure_address_free(&id.name, cfg.ip).map_err(|e| {
+                crate::ops::audit::op_err("configure network", &e);
+                e.to_string()
+            })?;
             let applied = crate::net::ops::configure_ipv4(backend.as_ref(), &id, &cfg)
                 .map_err(|e| e.to_string())?;
             crate::ops::audit::op_ok("configure network", &format!("{}: {cfg}", id.name));
-            let line = format!("{} now has {cfg} (kept across reboots).", id.name);
+            let mut lines = vec![format!("{} now has {cfg} (kept across reboots).", id.name)];
+            lines.extend(note);
             // The live state may differ from the listing the screen was
             // computed from: a change of the default routes is guarded
             // whatever the screen said.
             if !guard && !applied.default_routes_changed(&cfg) {
-                return Ok(Done::Lines(vec![line]));
+                return Ok(Done::Lines(lines));
             }
             let pending = PendingChange::start(
                 wait,
                 Box::new(move || crate::net::ops::revert(backend.as_ref(), &applied)),
             );
-            Ok(Done::Guarded(pending, vec![line]))
+            Ok(Done::Guarded(pending, lines))
         })
     }
     fn as_any(&self) -> &dyn std::any::Any {

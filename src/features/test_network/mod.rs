@@ -9,6 +9,10 @@
 
 pub mod clock;
 pub mod dns;
+pub mod duplicate_address;
+pub mod identify_port;
+pub mod nic_details;
+pub mod path_mtu;
 pub mod ping;
 pub mod reach;
 pub mod route;
@@ -53,6 +57,10 @@ pub static DIAGNOSTICS: &[&dyn Diagnostic] = &[
     &dns::DIAG,
     &route::DIAG,
     &clock::DIAG,
+    &path_mtu::DIAG,
+    &duplicate_address::DIAG,
+    &nic_details::DIAG,
+    &identify_port::DIAG,
 ];
 
 /// The row of diagnostic `id` in the menu.
