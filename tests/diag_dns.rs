@@ -19,20 +19,8 @@ use nodeconsole::net::link;
 use nodeconsole::net::netns::NetnsThread;
 
 fn two_namespaces(tag: &str) -> Option<(NetnsThread, NetnsThread)> {
-    let a = net_support::netns(&format!("{tag}-a"))?;
-    let b = net_support::netns(&format!("{tag}-b"))?;
-    a.run(|| link::create_veth("pa0", "pb0").unwrap());
-    let b_fd = b.ns_fd().try_clone_to_owned().unwrap();
-    a.run(move || {
-        link::move_to_netns("pb0", std::os::fd::AsFd::as_fd(&b_fd)).unwrap();
-        link::add_ipv4("pa0", Ipv4Addr::new(10, 66, 2, 1), 24).unwrap();
-        link::set_up("pa0", true).unwrap();
-    });
-    b.run(|| {
-        link::add_ipv4("pb0", Ipv4Addr::new(10, 66, 2, 2), 24).unwrap();
-        link::add_ipv4("pb0", Ipv4Addr::new(10, 66, 2, 3), 24).unwrap();
-        link::set_up("pb0", true).unwrap();
-    });
+    let (a, b) = net_support::veth_pair(tag, 2)?;
+    b.run(|| link::add_ipv4("pb0", Ipv4Addr::new(10, 66, 2, 3), 24).unwrap());
     Some((a, b))
 }
 

@@ -14,26 +14,13 @@ use std::time::{Duration, Instant};
 use nodeconsole::diag::tcp::{check_all, Outcome, Target};
 use nodeconsole::engine::ServiceEndpoint;
 use nodeconsole::features::test_network::reach;
-use nodeconsole::net::link;
 use nodeconsole::net::netns::NetnsThread;
 
 /// `a` has pa0 10.66.1.1/24 and a route to 10.77.0.0/24 via `b`
 /// (10.66.1.2), which does not forward (the namespace default), so what
 /// goes there is dropped without an answer.
 fn two_namespaces(tag: &str) -> Option<(NetnsThread, NetnsThread)> {
-    let a = net_support::netns(&format!("{tag}-a"))?;
-    let b = net_support::netns(&format!("{tag}-b"))?;
-    a.run(|| link::create_veth("pa0", "pb0").unwrap());
-    let b_fd = b.ns_fd().try_clone_to_owned().unwrap();
-    a.run(move || {
-        link::move_to_netns("pb0", std::os::fd::AsFd::as_fd(&b_fd)).unwrap();
-        link::add_ipv4("pa0", Ipv4Addr::new(10, 66, 1, 1), 24).unwrap();
-        link::set_up("pa0", true).unwrap();
-    });
-    b.run(|| {
-        link::add_ipv4("pb0", Ipv4Addr::new(10, 66, 1, 2), 24).unwrap();
-        link::set_up("pb0", true).unwrap();
-    });
+    let (a, b) = net_support::veth_pair(tag, 1)?;
     net_support::sh(&a, "ip route add 10.77.0.0/24 via 10.66.1.2");
     Some((a, b))
 }
