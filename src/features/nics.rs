@@ -117,3 +117,23 @@ pub fn choice(app: &App, title: &str) -> (crate::kit::Choice, Vec<Nic>) {
     let opts = list.iter().map(|n| (label(n), None)).collect();
     (crate::kit::Choice::new(title, opts), list)
 }
+
+/// Opens "<what>: which NIC?" with `step` built from the listed NICs, or
+/// says that none is known yet (the first step of the NIC diagnostics).
+pub fn open_choice<S: crate::features::step::Step + Clone>(
+    app: &mut App,
+    what: &str,
+    label: &str,
+    step: impl FnOnce(Vec<Nic>) -> S,
+) {
+    let (choice, list) = self::choice(app, &format!("{what}: which NIC?"));
+    if list.is_empty() {
+        info(
+            app,
+            label,
+            "No NICs are known yet: try again in a moment.".into(),
+        );
+        return;
+    }
+    app.window = Some(Window::choice(choice, step(list)));
+}

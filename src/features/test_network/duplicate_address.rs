@@ -37,16 +37,7 @@ impl super::Diagnostic for DuplicateAddress {
 
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
-    let (choice, list) = nics::choice(app, "Duplicate address: which NIC?");
-    if list.is_empty() {
-        nics::info(
-            app,
-            LABEL,
-            "No NICs are known yet: try again in a moment.".into(),
-        );
-        return;
-    }
-    app.window = Some(Window::choice(choice, ChooseNic(list)));
+    nics::open_choice(app, "Duplicate address", LABEL, ChooseNic);
 }
 
 /// The NICs listed in the choice.

@@ -36,16 +36,7 @@ impl super::Diagnostic for IdentifyPort {
 
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
-    let (choice, list) = nics::choice(app, "Identify port: which NIC?");
-    if list.is_empty() {
-        nics::info(
-            app,
-            LABEL,
-            "No NICs are known yet: try again in a moment.".into(),
-        );
-        return;
-    }
-    app.window = Some(Window::choice(choice, ChooseNic(list)));
+    nics::open_choice(app, "Identify port", LABEL, ChooseNic);
 }
 
 /// The NICs listed in the choice.

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use crate::app::services::Services;
 use crate::app::session::RootSession;
-use crate::app::window::Window;
 use crate::app::App;
 use crate::diag::{ethtool, lldp};
 use crate::features::nics::{self, ProbeMsg};
@@ -35,16 +34,7 @@ impl super::Diagnostic for NicDetails {
 
 /// Opens the NIC choice.
 pub fn open(app: &mut App, _root: &RootSession) {
-    let (choice, list) = nics::choice(app, "NIC details: which NIC?");
-    if list.is_empty() {
-        nics::info(
-            app,
-            LABEL,
-            "No NICs are known yet: try again in a moment.".into(),
-        );
-        return;
-    }
-    app.window = Some(Window::choice(choice, ChooseNic(list)));
+    nics::open_choice(app, "NIC details", LABEL, ChooseNic);
 }
 
 /// The NICs listed in the choice.
