@@ -13,7 +13,7 @@
 //!
 //! The journal gets records in its native protocol (one datagram per
 //! record: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`, `TARGET`, code
-//! location), so `journalctl TARGET=audit` finds the audit trail as before.
+//! line), so `journalctl TARGET=audit` finds the audit trail as before.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -47,7 +47,6 @@ pub enum Sink {
 struct Record {
     level: Level,
     target: String,
-    file: Option<&'static str>,
     line: Option<u32>,
     text: Vec<u8>,
 }
@@ -140,7 +139,6 @@ pub struct RecordWriter {
     shared: Arc<Shared>,
     level: Level,
     target: String,
-    file: Option<&'static str>,
     line: Option<u32>,
     buf: Vec<u8>,
 }
@@ -163,7 +161,6 @@ impl Drop for RecordWriter {
         let rec = Record {
             level: self.level,
             target: std::mem::take(&mut self.target),
-            file: self.file,
             line: self.line,
             text: std::mem::take(&mut self.buf),
         };
@@ -182,7 +179,6 @@ impl<'a> MakeWriter<'a> for Offload {
             shared: self.shared.clone(),
             level: Level::INFO,
             target: String::new(),
-            file: None,
             line: None,
             buf: Vec::new(),
         }
@@ -193,7 +189,6 @@ impl<'a> MakeWriter<'a> for Offload {
             shared: self.shared.clone(),
             level: *meta.level(),
             target: meta.target().to_string(),
-            file: None,
             line: meta.line(),
             buf: Vec::with_capacity(256),
         }
@@ -272,7 +267,6 @@ fn notice(n: u64) -> Record {
     Record {
         level: Level::WARN,
         target: "nodeconsole::logging".into(),
-        file: None,
         line: None,
         text: format!(
             "WARN nodeconsole::logging: {n} log record(s) dropped: the log sink was stalled and the console does not wait for it\n"
@@ -318,9 +312,6 @@ fn journal_datagram(r: &Record, identifier: &str) -> Vec<u8> {
     field("PRIORITY", priority(r.level).to_string().as_bytes());
     field("SYSLOG_IDENTIFIER", identifier.as_bytes());
     field("TARGET", r.target.as_bytes());
-    if let Some(f) = r.file {
-        field("CODE_FILE", f.as_bytes());
-    }
     if let Some(l) = r.line {
         field("CODE_LINE", l.to_string().as_bytes());
     }
@@ -373,7 +364,6 @@ mod tests {
         Record {
             level: Level::WARN,
             target: "audit".into(),
-            file: None,
             line: Some(7),
             text: text.as_bytes().to_vec(),
         }

@@ -141,14 +141,20 @@ impl ClockCollector {
     }
 
     fn measure(&self, host: &str, port: u16) -> Result<Sample, String> {
-        let ip: IpAddr = match host.parse() {
-            Ok(ip) => ip,
-            Err(_) => IpAddr::V4(
-                crate::net::ping::resolve(host, self.timeout).map_err(|e| e.to_string())?,
-            ),
-        };
-        sntp::query(SocketAddr::new(ip, port), self.timeout).map_err(|e| e.to_string())
+        let server = server_addr(host, port, self.timeout)?;
+        sntp::query(server, self.timeout).map_err(|e| e.to_string())
     }
+}
+
+/// `host:port` as a socket address: an address literal as is, a name
+/// resolved (IPv4) within `timeout`. Shared by TIME INFO's check and the
+/// Clock offset diagnostic.
+pub fn server_addr(host: &str, port: u16, timeout: Duration) -> Result<SocketAddr, String> {
+    let ip: IpAddr = match host.parse() {
+        Ok(ip) => ip,
+        Err(_) => IpAddr::V4(crate::net::ping::resolve(host, timeout).map_err(|e| e.to_string())?),
+    };
+    Ok(SocketAddr::new(ip, port))
 }
 
 impl Collector for ClockCollector {

@@ -7,7 +7,7 @@
 //! not connect" wants to ask a specific server now (the management node,
 //! the site's NTP server) and see the numbers, not wait for the next check.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::Diagnostic;
@@ -20,7 +20,9 @@ use crate::features::task::{Deadline, Done, Task};
 use crate::job::Progress;
 use crate::kit::{Field, FieldKind, Form};
 use crate::net::sntp::{self, Sample};
-use crate::probe::clock::{format_offset, kernel_sync, parse_reference, KernelSync, Reference};
+use crate::probe::clock::{
+    format_offset, kernel_sync, parse_reference, server_addr, KernelSync, Reference,
+};
 
 /// Queries per run, and the pause between two.
 const QUERIES: usize = 4;
@@ -123,13 +125,7 @@ impl crate::features::task::Request for Request {
         p.phase(&format!("Asking {} for the time...", self.host));
         let (host, port, max) = (self.host.clone(), self.port, self.max_offset_s);
         let outcome = super::run_probe(svc, p, move |cancel, tx| {
-            let ip: IpAddr = match host.parse() {
-                Ok(ip) => ip,
-                Err(_) => IpAddr::V4(
-                    crate::net::ping::resolve(&host, TIMEOUT).map_err(|e| e.to_string())?,
-                ),
-            };
-            let server = SocketAddr::new(ip, port);
+            let server = server_addr(&host, port, TIMEOUT)?;
             let mut samples = Vec::new();
             for i in 0..QUERIES {
                 if cancel.load(std::sync::atomic::Ordering::SeqCst) {
